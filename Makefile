@@ -1,0 +1,53 @@
+# scratchgpt — every target that needs Python creates the environment (.venv) on first use.
+PYTHON      ?= python3
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+TORCH_SPEC  ?= torch==2.13.0
+TORCH_INDEX ?=
+PHASE       ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test grade lab release release-check course clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@echo "  e.g. make grade PHASE=1 [IMPL=solutions] [PRIOR=solutions] [TASK=name] [JSON=out.json] [GRADESCOPE=results.json]"
+
+# The environment: re-created when pyproject.toml changes. PyTorch (the graders' oracle)
+# is installed first from TORCH_SPEC; set TORCH_INDEX to pick a CPU-only wheel index.
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-instructor: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[instructor]"
+	touch $@
+
+venv: $(VENV)/.installed  ## create the environment (done for you by the other targets)
+
+grade: $(VENV)/.installed  ## grade a phase: make grade PHASE=N
+	@test -n "$(PHASE)" || { echo "Say which phase: make grade PHASE=1"; exit 2; }
+	@$(PY) -m grader $(PHASE) $(if $(IMPL),--impl $(IMPL)) $(if $(PRIOR),--prior $(PRIOR)) \
+		$(if $(TASK),--task $(TASK)) $(if $(JSON),--json $(JSON)) $(if $(GRADESCOPE),--gradescope $(GRADESCOPE))
+
+lab: $(VENV)/.installed  ## open JupyterLab on the phase notebooks
+	$(PY) -m jupyter lab --notebook-dir=phases
+
+test: $(VENV)/.installed-instructor  ## the repository's own tests
+	$(PY) -m pytest
+
+release: $(VENV)/.installed  ## regenerate phases/ (skeletons, notebooks) from solutions/
+	$(PY) -m grader.release
+
+release-check: $(VENV)/.installed  ## fail if phases/ is out of sync with solutions/
+	$(PY) -m grader.release --check
+
+course: $(VENV)/.installed-instructor  ## lay out an nbgrader course: make course DEST=../course
+	@test -n "$(DEST)" || { echo "Say where: make course DEST=../course"; exit 2; }
+	$(PY) -m grader.course $(DEST) $(PHASE)
+
+clean:  ## remove the environment and caches
+	rm -rf $(VENV) build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

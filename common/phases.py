@@ -1,0 +1,98 @@
+"""Find and import the code of a phase: the learner's (``phases/``) or the reference (``solutions/``).
+
+Phase folders start with digits (``01_foundations``), so they cannot be imported by name.
+:func:`load` gives each folder a synthetic package instead, which keeps relative imports
+between the modules of one phase working and makes every module load exactly once.
+
+Which copy of phase ``n`` is used is read from the environment, set by the grader:
+
+``SCRATCHGPT_PHASE``    the phase being graded or worked on (0 when unknown)
+``SCRATCHGPT_IMPL``     ``phases`` (default) or ``solutions``: the code of that phase
+``SCRATCHGPT_PRIOR``    ``phases`` or ``solutions``: the code of earlier phases (default: IMPL)
+``SCRATCHGPT_IMPL_DIR`` a folder holding the current phase's modules (a notebook's folder,
+                        an nbgrader submission); overrides IMPL for that phase only
+``SCRATCHGPT_ROOT``     the repository root (default: the folder above this package)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import sys
+import types
+from pathlib import Path
+
+CHOICES = ("phases", "solutions")
+
+
+def repo_root() -> Path:
+    """The repository root: the folder holding ``phases/`` and ``solutions/``."""
+    env = os.environ.get("SCRATCHGPT_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+
+
+def phase_name(n: int) -> str:
+    """The folder name of phase ``n``, e.g. ``phase_name(1) == "01_foundations"``."""
+    matches = sorted((repo_root() / "phases").glob(f"{int(n):02d}_*"))
+    if not matches:
+        raise LookupError(f"there is no phase {n}: no folder phases/{int(n):02d}_* under {repo_root()}")
+    return matches[0].name
+
+
+def current_phase() -> int:
+    """The phase being graded or worked on, from ``SCRATCHGPT_PHASE`` (0 when unset)."""
+    return int(os.environ.get("SCRATCHGPT_PHASE") or 0)
+
+
+def _choice(var: str, default: str) -> str:
+    value = os.environ.get(var) or default
+    if value not in CHOICES:
+        raise ValueError(f"{var}={value!r}: expected one of {', '.join(CHOICES)}")
+    return value
+
+
+def source_dir(n: int) -> Path:
+    """The folder whose modules stand for phase ``n`` in this process."""
+    impl = _choice("SCRATCHGPT_IMPL", "phases")
+    current = current_phase()
+    if n == current and os.environ.get("SCRATCHGPT_IMPL_DIR"):
+        return Path(os.environ["SCRATCHGPT_IMPL_DIR"]).resolve()
+    which = _choice("SCRATCHGPT_PRIOR", impl) if n < current else impl
+    return repo_root() / which / phase_name(n)
+
+
+def _package_for(folder: Path, n: int) -> str:
+    """Register (once) a synthetic package whose ``__path__`` is ``folder``; return its name."""
+    root = repo_root()
+    if folder.parent == root / "phases" or folder.parent == root / "solutions":
+        tag = folder.parent.name
+    else:
+        tag = "dir_" + hashlib.sha1(str(folder).encode()).hexdigest()[:10]
+    name = f"scratchgpt_{tag}.p{int(n):02d}"
+    if name not in sys.modules:
+        top = name.split(".")[0]
+        if top not in sys.modules:
+            top_pkg = types.ModuleType(top)
+            top_pkg.__path__ = []  # namespace-like: children are registered by hand
+            sys.modules[top] = top_pkg
+        pkg = types.ModuleType(name)
+        pkg.__path__ = [str(folder)]
+        pkg.__file__ = None
+        pkg.__package__ = name
+        sys.modules[name] = pkg
+    return name
+
+
+def load(n: int, module: str, *, reload: bool = False) -> types.ModuleType:
+    """Import module ``module`` of phase ``n`` from the folder :func:`source_dir` picks.
+
+    >>> matrix = load(1, "matrix")          # phases/01_foundations/matrix.py by default
+    """
+    folder = source_dir(n)
+    if not (folder / f"{module}.py").is_file():
+        raise ModuleNotFoundError(f"phase {n} has no module {module!r}: {folder / (module + '.py')} does not exist")
+    full = f"{_package_for(folder, n)}.{module}"
+    if reload and full in sys.modules:
+        return importlib.reload(sys.modules[full])
+    return importlib.import_module(full)

@@ -1,0 +1,245 @@
+"""Run a phase's grader in a child pytest process and survive whatever the code under test does.
+
+Each graded case has a time limit. A case that runs past it, or that kills the
+interpreter, fails alone: the engine records why and starts a fresh process for the
+cases left. The result is a :class:`Grade`: one :class:`TaskResult` per task.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.phases import CHOICES, phase_name, repo_root
+from grader.failures import frames_from_dump
+
+KILL_GRACE = 10.0  # seconds past a case's limit before the parent kills the process itself
+
+
+class GraderError(RuntimeError):
+    """The grader itself could not run (a broken test file, a missing phase)."""
+
+
+@dataclass
+class Case:
+    id: str
+    task: str
+    title: str
+    points: float
+    timeout: float
+    outcome: str = "not run"  # passed | failed | skipped | not run
+    message: str = ""
+    trace: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class TaskResult:
+    name: str
+    title: str
+    max_score: float
+    cases: list[Case] = field(default_factory=list)
+
+    @property
+    def counted(self) -> list[Case]:
+        return [c for c in self.cases if c.outcome != "skipped"]
+
+    @property
+    def status(self) -> str:
+        if not self.counted:
+            return "skipped"
+        return "passed" if all(c.outcome == "passed" for c in self.counted) else "failed"
+
+    @property
+    def score(self) -> float:
+        counted = self.counted
+        if not counted:
+            return 0.0
+        return round(self.max_score * sum(c.outcome == "passed" for c in counted) / len(counted), 2)
+
+    @property
+    def first_failure(self) -> Case | None:
+        return next((c for c in self.cases if c.outcome == "failed"), None)
+
+
+@dataclass
+class Grade:
+    phase: int
+    phase_name: str
+    impl: str
+    prior: str
+    tasks: list[TaskResult]
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tasks), 2)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tasks if t.status != "skipped"), 2)
+
+
+def child_env(phase: int, impl: str, prior: str | None) -> dict[str, str]:
+    """The environment that tells :func:`common.load` which code to grade."""
+    env = dict(os.environ)
+    env["SCRATCHGPT_PHASE"] = str(phase)
+    env.pop("SCRATCHGPT_IMPL_DIR", None)
+    if impl in CHOICES:
+        env["SCRATCHGPT_IMPL"] = impl
+    else:
+        folder = Path(impl).resolve()
+        if not folder.is_dir():
+            raise GraderError(f"IMPL={impl!r} is neither 'phases', 'solutions' nor a folder")
+        env["SCRATCHGPT_IMPL"] = "phases"
+        env["SCRATCHGPT_IMPL_DIR"] = str(folder)
+    if prior is not None:
+        if prior not in CHOICES:
+            raise GraderError(f"PRIOR={prior!r}: expected one of {', '.join(CHOICES)}")
+        env["SCRATCHGPT_PRIOR"] = prior
+    else:
+        env.pop("SCRATCHGPT_PRIOR", None)
+    # The repository must be importable by the child even without an installed package.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo_root()), env.get("PYTHONPATH", "")) if p)
+    env.setdefault("PYTHONFAULTHANDLER", "1")
+    return env
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+class _Run:
+    """One child pytest process; yields events until it ends."""
+
+    def __init__(self, tests_dir: Path, env: dict, tasks: list[str], skip_file: Path, dump_file: Path,
+                 log_file: Path, list_only: bool = False):
+        read_fd, write_fd = os.pipe()
+        cmd = [sys.executable, "-m", "pytest", str(tests_dir), "-p", "grader.plugin", "-q", "--no-header",
+               "-p", "no:cacheprovider", "--import-mode=importlib", f"--rootdir={tests_dir}",
+               "-o", "addopts=", "-o", "python_files=test_*.py",
+               f"--grader-events={write_fd}", f"--grader-skip={skip_file}", f"--grader-dump={dump_file}",
+               f"--grader-tasks={','.join(tasks)}"] + (["--grader-list"] if list_only else [])
+        self.log = open(log_file, "ab")  # noqa: SIM115
+        self.proc = subprocess.Popen(cmd, cwd=tests_dir, env=env, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        os.close(write_fd)
+        self.fd = read_fd
+        self.buffer = b""
+
+    def events(self, deadline_of):
+        """Yield parsed events; ``deadline_of()`` gives the time by which the next event must come."""
+        while True:
+            deadline = deadline_of()
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self.fd], [], [], wait)
+            if not ready:
+                yield {"event": "hung"}
+                return
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return
+            self.buffer += chunk
+            *lines, self.buffer = self.buffer.split(b"\n")
+            for line in lines:
+                if line.strip():
+                    yield json.loads(line)
+
+    def close(self, kill: bool = False) -> int:
+        if kill:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        code = self.proc.wait()
+        os.close(self.fd)
+        self.log.close()
+        return code
+
+
+def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: list[str] | None = None,
+        tests_dir: Path | None = None, list_only: bool = False) -> Grade:
+    """Grade phase ``phase``: ``impl`` is 'phases', 'solutions' or a folder of the phase's modules."""
+    name = phase_name(phase)
+    tests_dir = Path(tests_dir or repo_root() / "phases" / name).resolve()
+    if not any(tests_dir.glob("test_*.py")):
+        raise GraderError(f"phase {phase} ({name}) has no grader yet: there is no test_*.py in {tests_dir}")
+    env = child_env(phase, impl, prior)
+    cases: dict[str, Case] = {}
+    order: list[str] = []
+    known: list[str] = []  # every task name of the phase, selected or not
+    with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
+        tmp_path = Path(tmp)
+        skip_file, dump_file, log_file = tmp_path / "done", tmp_path / "dump", tmp_path / "log"
+        while True:
+            skip_file.write_text("\n".join(i for i, c in cases.items() if c.outcome != "not run"))
+            dump_file.write_text("")
+            log_start = log_file.stat().st_size if log_file.exists() else 0
+            child = _Run(tests_dir, env, tasks or [], skip_file, dump_file, log_file, list_only)
+            current: dict = {}
+
+            def deadline():
+                return current["started"] + cases[current["id"]].timeout + KILL_GRACE if current else None
+
+            hung = False
+            for ev in child.events(deadline):
+                kind = ev["event"]
+                if kind == "collected" and not known:
+                    known.extend(c["task"] for c in ev["cases"] if c["task"] not in known)
+                    for c in ev["cases"]:
+                        if c.pop("selected"):
+                            cases[c["id"]] = Case(**c)
+                            order.append(c["id"])
+                elif kind == "collect_error":
+                    child.close(kill=True)
+                    raise GraderError(f"the grader of phase {phase} could not load {ev['where'] or tests_dir}:\n{ev['text']}")
+                elif kind == "start":
+                    current = {"id": ev["id"], "started": time.monotonic()}
+                elif kind == "result":
+                    case = cases[ev["id"]]
+                    case.outcome, case.message, case.trace, case.seconds = ev["outcome"], ev["message"], ev["trace"], ev["seconds"]
+                    current = {}
+                elif kind == "hung":
+                    hung = True
+            code = child.close(kill=hung)
+            if not current:
+                if not known and code not in (0, 5):
+                    raise GraderError(f"pytest could not start on {tests_dir} (exit code {code}):\n"
+                                      + log_file.read_bytes()[log_start:].decode(errors="replace")[-3000:])
+                break
+            case = cases[current["id"]]
+            case.outcome, case.seconds = "failed", round(time.monotonic() - current["started"], 3)
+            dump = dump_file.read_text(errors="replace")
+            log = log_file.read_bytes()[log_start:].decode(errors="replace")
+            if hung or "Timeout" in dump:
+                frames = frames_from_dump(dump)
+                where = f"; it was running `{frames[-1].func}` ({frames[-1].path.name}:{frames[-1].lineno})" if frames else ""
+                case.message = f"timed out after {case.timeout:g} s{where}. Look for a loop that never ends, or work that grows too fast."
+            else:
+                frames = frames_from_dump(log)
+                where = f" in `{frames[-1].func}` ({frames[-1].path.name}:{frames[-1].lineno})" if frames else ""
+                if code < 0:
+                    case.message = (f"the Python interpreter crashed ({_signal_name(code)}) while running this task{where}; "
+                                    f"the other tasks were graded in a fresh process.")
+                else:
+                    case.message = (f"the process exited with code {code} while running this task{where}. "
+                                    f"Does the code call sys.exit() or os._exit()? Raise an exception instead.")
+            case.trace = "\n".join(f.show() for f in frames[-6:])
+    results: dict[str, TaskResult] = {}
+    for cid in order:
+        c = cases[cid]
+        results.setdefault(c.task, TaskResult(c.task, c.title, c.points)).cases.append(c)
+    unknown = set(tasks or []) - set(known)
+    if unknown:
+        raise GraderError(f"phase {phase} has no task named {', '.join(sorted(unknown))}; its tasks are: {', '.join(known)}")
+    return Grade(phase, name, impl, prior or (impl if impl in CHOICES else "phases"), list(results.values()))

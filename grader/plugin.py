@@ -1,0 +1,124 @@
+"""The pytest plugin of the grading process (``pytest -p grader.plugin``).
+
+It streams one JSON line per event to the file descriptor given by ``--grader-events``
+so that the parent (:mod:`grader.engine`) knows, even if this process dies, which case
+was running: ``collected`` (every graded case, in order), ``start``, ``result``, and
+``collect_error``. A case that runs past its task's time limit makes faulthandler dump
+the stack to ``--grader-dump`` and end the process; the parent then reports a timeout
+and starts a new process for the cases left.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import time
+
+import pytest
+
+from grader import DEFAULT_TIMEOUT
+from grader.failures import describe
+
+_state: dict = {}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("grader")
+    group.addoption("--grader-events", type=int, help="file descriptor for the event stream")
+    group.addoption("--grader-skip", help="file listing node ids already graded, one per line")
+    group.addoption("--grader-tasks", default="", help="comma-separated task names to run (default: all)")
+    group.addoption("--grader-dump", help="file that receives the stack of a case that timed out")
+    group.addoption("--grader-list", action="store_true", help="report the graded cases, run none")
+
+
+def _emit(event: dict) -> None:
+    fd = _state.get("fd")
+    if fd is not None:
+        os.write(fd, (json.dumps(event) + "\n").encode())
+
+
+def task_info(item) -> dict | None:
+    """Name, title, points and time limit of the task an item belongs to (None if unmarked)."""
+    mark = item.get_closest_marker("task")
+    if mark is None:
+        return None
+    func = getattr(item, "function", None)
+    name = getattr(item, "originalname", None) or item.name
+    doc = (getattr(func, "__doc__", None) or "").strip().splitlines()
+    return {
+        "id": item.nodeid,
+        "task": name.removeprefix("test_"),
+        "title": doc[0].strip() if doc else "",
+        "points": float(mark.kwargs.get("points", 1.0)),
+        "timeout": float(mark.kwargs.get("timeout", DEFAULT_TIMEOUT)),
+    }
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "task(points, timeout): a graded task worth points, with a time limit in seconds")
+    _state["fd"] = config.getoption("--grader-events")
+    dump = config.getoption("--grader-dump")
+    _state["dump"] = open(dump, "w") if dump else None  # noqa: SIM115 - kept open for faulthandler
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    wanted = {t for t in config.getoption("--grader-tasks").split(",") if t}
+    skip_file = config.getoption("--grader-skip")
+    done = set(open(skip_file).read().splitlines()) if skip_file and os.path.exists(skip_file) else set()
+    graded, keep, drop = [], [], []
+    for item in items:
+        info = task_info(item)
+        selected = info is not None and (not wanted or info["task"] in wanted)
+        if info is not None:
+            graded.append({**info, "selected": selected})
+        if not selected or item.nodeid in done or config.getoption("--grader-list"):
+            drop.append(item)
+            continue
+        keep.append(item)
+        _state.setdefault("info", {})[item.nodeid] = info
+    _emit({"event": "collected", "cases": graded})
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+    items[:] = keep
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _emit({"event": "collect_error", "where": report.nodeid, "text": str(report.longrepr)[-4000:]})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    info = _state["info"][item.nodeid]
+    _state["failure"] = None
+    _state["outcome"] = "passed"
+    _emit({"event": "start", "id": item.nodeid})
+    if _state["dump"] is not None:
+        faulthandler.dump_traceback_later(info["timeout"], exit=True, file=_state["dump"])
+    start = time.perf_counter()
+    yield
+    faulthandler.cancel_dump_traceback_later()
+    message, trace = _state["failure"] or ("", "")
+    _emit({"event": "result", "id": item.nodeid, "outcome": _state["outcome"], "message": message,
+           "trace": trace, "seconds": round(time.perf_counter() - start, 3)})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _state["outcome"] == "passed":
+        _state["outcome"] = "skipped"
+        longrepr = report.longrepr
+        _state["failure"] = (str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr), "")
+    elif report.failed and _state["outcome"] != "failed":
+        _state["outcome"] = "failed"
+        if call.excinfo is not None:
+            message, trace = describe(call.excinfo.value)
+            if call.when != "call":
+                message = f"(while setting up the check) {message}"
+            _state["failure"] = (message, trace)
+        else:
+            _state["failure"] = (str(report.longrepr)[-2000:], "")

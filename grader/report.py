@@ -1,0 +1,114 @@
+"""Write a :class:`~grader.engine.Grade` for people (the terminal) and for machines (JSON, Gradescope)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from grader.engine import Grade
+
+MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
+
+
+def _points(x: float) -> str:
+    return f"{x:g}"
+
+
+def _who(grade: Grade) -> str:
+    if grade.impl == "solutions":
+        what = f"the reference code in solutions/{grade.phase_name}"
+    elif grade.impl == "phases":
+        what = f"your code in phases/{grade.phase_name}"
+    else:
+        what = f"the code in {grade.impl}"
+    if grade.phase > 1:
+        what += f"; earlier phases from {grade.prior}/"
+    return what
+
+
+def terminal(grade: Grade) -> str:
+    """The report a learner reads: one row per task, the total, then each failure in full."""
+    width = max([len(t.name) for t in grade.tasks] + [4])
+    cols = shutil.get_terminal_size((110, 24)).columns
+    lines = [f"Phase {grade.phase:02d} · {grade.phase_name[3:].replace('_', ' ')} — grading {_who(grade)}", ""]
+    for t in grade.tasks:
+        pts = f"{_points(t.score):>5} / {_points(t.max_score):<3}"
+        row = f"  {MARK[t.status]}  {t.name:<{width}}  {pts}"
+        if t.status == "failed":
+            first = t.first_failure.message.splitlines()[0] if t.first_failure and t.first_failure.message else ""
+            room = max(20, cols - len(row) - 2)
+            row += "  " + (first if len(first) <= room else first[: room - 1] + "…")
+        elif t.status == "skipped":
+            row += "  " + (t.cases[0].message.splitlines()[0] if t.cases and t.cases[0].message else "skipped")
+        lines.append(row)
+    lines += ["", f"  Total: {_points(grade.score)} / {_points(grade.max_score)}"]
+    failed = [t for t in grade.tasks if t.status == "failed"]
+    if failed:
+        lines += ["", "What went wrong", "---------------"]
+        for t in failed:
+            case = t.first_failure
+            n_bad = sum(c.outcome == "failed" for c in t.cases)
+            count = f" ({n_bad} of {len(t.cases)} cases failed; the first is shown)" if len(t.cases) > 1 else ""
+            lines += ["", f"FAIL {t.name} — {t.title}{count}"]
+            lines += ["  " + line for line in case.message.splitlines()]
+            if case.trace:
+                lines += ["  Where, in the code under test (innermost last):", case.trace]
+    elif grade.tasks and grade.score == grade.max_score:
+        lines += ["", "  Every task passes."]
+    return "\n".join(lines)
+
+
+def as_json(grade: Grade) -> dict:
+    """The grade as plain data: ``score``, ``max_score`` and one entry per task."""
+    return {
+        "phase": grade.phase,
+        "phase_name": grade.phase_name,
+        "impl": grade.impl,
+        "prior": grade.prior,
+        "score": grade.score,
+        "max_score": grade.max_score,
+        "tasks": [
+            {
+                "name": t.name,
+                "title": t.title,
+                "score": t.score,
+                "max_score": t.max_score,
+                "status": t.status,
+                "message": t.first_failure.message if t.first_failure else "",
+                "trace": t.first_failure.trace if t.first_failure else "",
+                "cases": [{"id": c.id, "outcome": c.outcome, "message": c.message, "seconds": c.seconds} for c in t.cases],
+            }
+            for t in grade.tasks
+        ],
+    }
+
+
+def as_gradescope(grade: Grade) -> dict:
+    """Gradescope's autograder ``results.json`` schema."""
+    tests = []
+    for t in grade.tasks:
+        case = t.first_failure
+        output = "" if case is None else case.message + (f"\n\nWhere:\n{case.trace}" if case.trace else "")
+        tests.append({"name": f"{t.name}: {t.title}", "score": t.score, "max_score": t.max_score,
+                      "status": "passed" if t.status == "passed" else "failed", "output": output,
+                      "visibility": "visible"})
+    return {"score": grade.score, "output": f"Phase {grade.phase:02d}: {_points(grade.score)} / {_points(grade.max_score)}",
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+
+
+def write_json(data: dict, path: str | os.PathLike) -> None:
+    """Write ``data`` as JSON atomically: a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,170 @@
+"""The grading engine on a made-up two-phase course: points, messages, time limits, crashes."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from conftest import grade
+
+MODULE = '''
+def double(x):
+    return 2 * x
+
+def todo(x):
+    raise NotImplementedError("todo")
+
+def spin():
+    while True:
+        pass
+
+def crash():
+    import ctypes
+    ctypes.string_at(0)
+
+def leave():
+    import os
+    os._exit(3)
+'''
+
+TESTS = '''
+import pytest
+from common import load
+from common.checks import assert_equal, calling
+from grader import task
+
+@task(points=2, timeout=20)
+def test_double():
+    """double doubles."""
+    assert_equal(load(1, "mod").double(2), 4, what="double(2)")
+
+@task(points=1, timeout=20)
+def test_wrong():
+    """a check that fails."""
+    assert_equal(load(1, "mod").double(2), 5, what="double(2)", hint="read the spec")
+
+@task(points=1, timeout=20)
+def test_todo():
+    """reaches a stub."""
+    load(1, "mod").todo(1)
+
+@task(points=1, timeout=1)
+def test_spin():
+    """never ends."""
+    load(1, "mod").spin()
+
+@task(points=1, timeout=20)
+def test_crash():
+    """kills the interpreter."""
+    load(1, "mod").crash()
+
+@task(points=1, timeout=20)
+def test_leave():
+    """exits the process."""
+    load(1, "mod").leave()
+
+@task(points=3, timeout=20)
+@pytest.mark.parametrize("x", [1, 2, 3])
+def test_param(x):
+    """three cases, one wrong."""
+    assert x != 2, "x must not be 2"
+
+@task(points=1)
+def test_after():
+    """still graded after the crashes."""
+    with calling("double(1, 2)"):
+        load(1, "mod").double(1, 2)
+
+def test_not_a_task():
+    raise RuntimeError("unmarked tests are not graded")
+'''
+
+LATER = '''
+from common import load
+
+def use():
+    return load(1, "mod").todo(3)
+'''
+
+LATER_TESTS = '''
+from common import load
+from grader import task
+
+@task(points=1)
+def test_use():
+    """uses phase 1."""
+    load(2, "user").use()
+'''
+
+
+@pytest.fixture
+def course(tmp_path, clean_env):
+    """A course root with phase 01 (a module and its grader) and phase 02 built on it."""
+    for sub, files in {"phases/01_alpha": {"mod.py": MODULE, "test_mod.py": TESTS},
+                       "phases/02_beta": {"user.py": LATER, "test_user.py": LATER_TESTS},
+                       "solutions/01_alpha": {"mod.py": MODULE.replace('raise NotImplementedError("todo")', "return x")}}.items():
+        (tmp_path / sub).mkdir(parents=True)
+        for name, text in files.items():
+            (tmp_path / sub / name).write_text(textwrap.dedent(text))
+    clean_env.setenv("SCRATCHGPT_ROOT", str(tmp_path))
+    return tmp_path
+
+
+def tasks_of(result):
+    return {t["name"]: t for t in result["tasks"]}
+
+
+def test_points_messages_timeouts_and_crashes(course):
+    result, report = grade(1, cwd=course)
+    t = tasks_of(result)
+    assert list(t) == ["double", "wrong", "todo", "spin", "crash", "leave", "param", "after"]
+    assert (result["score"], result["max_score"]) == (4, 11)
+    assert t["double"]["status"] == "passed" and t["double"]["score"] == 2
+    assert t["wrong"]["message"] == "double(2): expected 5, got 4.\nHint: read the spec"
+    assert "`todo` (mod.py:6) still raises NotImplementedError" in t["todo"]["message"]
+    assert "phases/01_alpha/mod.py:6 in todo" in t["todo"]["trace"]
+    assert t["spin"]["message"].startswith("timed out after 1 s; it was running `spin` (mod.py:10)")
+    assert "crashed (SIGSEGV)" in t["crash"]["message"] and "`crash`" in t["crash"]["message"]
+    assert "exited with code 3" in t["leave"]["message"]
+    assert t["param"]["score"] == 2 and t["param"]["status"] == "failed"
+    assert t["after"]["message"].startswith("double(1, 2) raised TypeError")
+    # The terminal report: one row per task, the total, then the failures in words.
+    assert "  PASS  double" in report and "  FAIL  spin" in report and "Total: 4 / 11" in report
+    assert report.index("Total") < report.index("What went wrong")
+
+
+def test_one_task_and_gradescope(course, tmp_path):
+    gs = tmp_path / "results.json"
+    result, _ = grade(1, "--task", "double", "--gradescope", str(gs), cwd=course)
+    assert [t["name"] for t in result["tasks"]] == ["double"]
+    data = json.loads(gs.read_text())
+    assert data["score"] == 2 and data["tests"][0]["max_score"] == 2 and data["tests"][0]["status"] == "passed"
+
+
+def test_unknown_task_is_a_clear_error(course):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "grader", "1", "--task", "nope"], cwd=course,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "has no task named nope" in proc.stderr and "double" in proc.stderr
+
+
+def test_unfinished_earlier_phase_is_named(course):
+    result, _ = grade(2, cwd=course)
+    msg = result["tasks"][0]["message"]
+    assert msg.startswith("phase 2 needs your phase-1 `todo`, which still raises NotImplementedError")
+    assert "PRIOR=solutions" in msg
+    fixed, _ = grade(2, "--prior", "solutions", cwd=course)
+    assert fixed["score"] == fixed["max_score"] == 1
+
+
+def test_phase_without_grader(course):
+    import subprocess
+    import sys
+
+    (course / "phases/03_gamma").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "grader", "3"], cwd=course, capture_output=True, text=True)
+    assert proc.returncode == 2 and "has no grader yet" in proc.stderr

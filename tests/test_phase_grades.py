@@ -1,0 +1,31 @@
+"""Every grader passes on the reference and fails, task by task, on the untouched skeleton."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import grade, graded_phases
+
+PHASES = graded_phases()
+
+
+def test_some_phase_is_graded():
+    assert 1 in PHASES, "phase 01 must have a reference in solutions/ and a grader in phases/"
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_reference_gets_full_marks(phase):
+    result, report = grade(phase, "--impl", "solutions")
+    failed = [f"{t['name']}: {t['message']}" for t in result["tasks"] if t["status"] != "passed"]
+    assert not failed, "the reference fails tasks:\n" + "\n".join(failed) + "\n\n" + report
+    assert result["max_score"] > 0 and result["score"] == result["max_score"]
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_skeleton_gets_zero(phase):
+    result, report = grade(phase, "--impl", "phases", "--prior", "solutions")
+    scored = [f"{t['name']}: {t['score']}/{t['max_score']}" for t in result["tasks"] if t["score"] > 0]
+    assert not scored, "tasks that give points to the untouched skeleton:\n" + "\n".join(scored)
+    assert result["score"] == 0 and result["max_score"] > 0
+    for t in result["tasks"]:
+        assert "NotImplementedError" in t["message"], f"{t['name']} fails on the skeleton for another reason: {t['message']}"

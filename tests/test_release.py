@@ -1,0 +1,65 @@
+"""The release tool: phases/ is generated from solutions/ and must be in sync."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from grader.release import ReleaseError, stale, strip_module, strip_notebook
+
+SOURCE = textwrap.dedent('''
+    class Matrix:
+        def transpose(self):
+            """The transpose."""
+            # hint: swap the indices
+            ### BEGIN SOLUTION
+            return [[1]]
+            ### END SOLUTION
+
+    def helper():
+        return 1
+''')
+
+
+def test_phases_are_in_sync_with_solutions():
+    problems = stale()
+    assert not problems, "phases/ is stale; run `make release`:\n" + "\n".join(problems)
+
+
+def test_regions_become_stubs_and_the_rest_stays():
+    out = strip_module(SOURCE)
+    assert "return [[1]]" not in out and "BEGIN SOLUTION" not in out
+    assert '        raise NotImplementedError("Matrix.transpose: not written yet' in out
+    assert '"""The transpose."""' in out and "# hint: swap the indices" in out
+    assert "def helper():\n    return 1" in out
+    compile(out, "<released>", "exec")
+
+
+@pytest.mark.parametrize("bad, why", [
+    ("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "never closed"),
+    ("def f():\n    return 1\n    ### END SOLUTION\n", "without"),
+    ("### BEGIN SOLUTION\nX = 1\n### END SOLUTION\n", "inside a function"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    ### END SOLUTION\n", "inside another"),
+])
+def test_bad_markers_are_reported(bad, why):
+    with pytest.raises(ReleaseError, match=why):
+        strip_module(bad, "m.py")
+
+
+def test_notebook_solutions_hidden_tests_and_outputs():
+    nb = {"cells": [
+        {"cell_type": "code", "metadata": {"nbgrader": {"solution": True}}, "execution_count": 3,
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "hi"}],
+         "source": "def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION\n"},
+        {"cell_type": "code", "metadata": {"nbgrader": {"grade": True}}, "execution_count": 4, "outputs": [],
+         "source": "assert f() == 42\n### BEGIN HIDDEN TESTS\nassert f() > 0\n### END HIDDEN TESTS"},
+        {"cell_type": "markdown", "metadata": {"nbgrader": {"solution": True}}, "source": "The answer is 42."},
+    ], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    out = strip_notebook(nb)
+    code, graded, text = out["cells"]
+    assert code["source"] == "def f():\n    # YOUR CODE HERE\n    raise NotImplementedError()"
+    assert code["outputs"] == [] and code["execution_count"] is None
+    assert graded["source"] == "assert f() == 42"
+    assert text["source"] == "YOUR ANSWER HERE"
+    assert nb["cells"][0]["outputs"], "the input notebook must not be modified"
