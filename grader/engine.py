@@ -131,7 +131,9 @@ class _Run:
                f"--grader-events={write_fd}", f"--grader-skip={skip_file}", f"--grader-dump={dump_file}",
                f"--grader-tasks={','.join(tasks)}"] + (["--grader-list"] if list_only else [])
         self.log = open(log_file, "ab")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, cwd=tests_dir, env=env, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
+        # The child runs in a scratch folder: a module of the phase (say, io.py) must never
+        # shadow a library module through the current directory on sys.path.
+        self.proc = subprocess.Popen(cmd, cwd=log_file.parent, env=env, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         os.close(write_fd)
         self.fd = read_fd
