@@ -7,7 +7,7 @@ TORCH_INDEX ?=
 PHASE       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test grade lab release release-check course clean
+.PHONY: help venv test grade lab release release-check course bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ release-check: $(VENV)/.installed  ## fail if phases/ is out of sync with soluti
 course: $(VENV)/.installed-instructor  ## lay out an nbgrader course: make course DEST=../course
 	@test -n "$(DEST)" || { echo "Say where: make course DEST=../course"; exit 2; }
 	$(PY) -m grader.course $(DEST) $(PHASE)
+
+bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run)
+	$(PY) bench/matmul_baseline.py
 
 clean:  ## remove the environment and caches
 	rm -rf $(VENV) build *.egg-info

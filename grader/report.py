@@ -48,14 +48,21 @@ def terminal(grade: Grade) -> str:
     failed = [t for t in grade.tasks if t.status == "failed"]
     if failed:
         lines += ["", "What went wrong", "---------------"]
+        # Tasks that fail the same way (say, on one unwritten function) are told once.
+        groups: dict[tuple[str, str], list] = {}
         for t in failed:
-            case = t.first_failure
-            n_bad = sum(c.outcome == "failed" for c in t.cases)
-            count = f" ({n_bad} of {len(t.cases)} cases failed; the first is shown)" if len(t.cases) > 1 else ""
-            lines += ["", f"FAIL {t.name} — {t.title}{count}"]
-            lines += ["  " + line for line in case.message.splitlines()]
-            if case.trace:
-                lines += ["  Where, in the code under test (innermost last):", case.trace]
+            groups.setdefault((t.first_failure.message, t.first_failure.trace), []).append(t)
+        for (message, trace), tasks in groups.items():
+            if len(tasks) == 1:
+                t = tasks[0]
+                n_bad = sum(c.outcome == "failed" for c in t.cases)
+                count = f" ({n_bad} of {len(t.cases)} cases failed; the first is shown)" if len(t.cases) > 1 else ""
+                lines += ["", f"FAIL {t.name} — {t.title}{count}"]
+            else:
+                lines += ["", "FAIL " + ", ".join(t.name for t in tasks)]
+            lines += ["  " + line for line in message.splitlines()]
+            if trace:
+                lines += ["  Where, in the code under test (innermost last):", trace]
     elif grade.tasks and grade.score == grade.max_score:
         lines += ["", "  Every task passes."]
     return "\n".join(lines)
