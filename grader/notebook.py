@@ -1,11 +1,29 @@
-"""Graded notebook cells: ``phase.check("task")`` runs one task exactly as ``make grade`` does."""
+"""Graded notebook cells: ``phase.check("task")`` runs one task exactly as ``make grade`` does.
+
+The first check grades the whole phase in a fresh process and keeps the result; later
+checks reuse it until a file of the phase (or of an earlier phase, or the grader) changes.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from common.phases import phase_name, repo_root
+from common.phases import phase_name, repo_root, source_dir
 from grader import engine
+
+_last: dict = {}  # the one cached grade: {"key": ..., "grade": ...}
+
+
+def _fingerprint(phase: int, folder: Path, tests: Path) -> tuple:
+    """What a grade depends on: every module of this and earlier phases, the tests, the settings."""
+    folders = {folder, tests}
+    os.environ["SCRATCHGPT_PHASE"] = str(phase)
+    for n in range(1, phase):
+        folders.add(source_dir(n))
+    files = sorted(p for d in folders for p in d.glob("*.py"))
+    stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return phase, str(folder), str(tests), os.environ.get("SCRATCHGPT_PRIOR"), stats
 
 
 def check(phase: int, task: str, *, folder: Path, quiet: bool = False) -> float:
@@ -16,8 +34,14 @@ def check(phase: int, task: str, *, folder: Path, quiet: bool = False) -> float:
     """
     folder = Path(folder).resolve()
     tests = folder if any(folder.glob("test_*.py")) else repo_root() / "phases" / phase_name(phase)
-    grade = engine.run(phase, impl=str(folder), tasks=[task], tests_dir=tests)
-    (result,) = grade.tasks
+    key = _fingerprint(phase, folder, tests)
+    if _last.get("key") != key:
+        _last.clear()
+        _last.update(key=key, grade=engine.run(phase, impl=str(folder), tests_dir=tests))
+    results = {t.name: t for t in _last["grade"].tasks}
+    if task not in results:
+        raise AssertionError(f"phase {phase} has no task {task!r}; its tasks are: {', '.join(results)}")
+    result = results[task]
     if result.status == "failed":
         case = result.first_failure
         detail = case.message + (f"\nWhere:\n{case.trace}" if case.trace else "")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,8 +17,10 @@ nbgrader_api = pytest.importorskip("nbgrader.api", reason="nbgrader is installed
 
 
 def nbgrader(course, *args):
+    # nbgrader runs helper commands (alembic) found on PATH: put this environment's first.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
-                          timeout=1200)
+                          timeout=1200, env={**os.environ, "PATH": path})
     assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc.stdout + proc.stderr
 
