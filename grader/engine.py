@@ -143,11 +143,15 @@ class _Run:
         """Yield parsed events; ``deadline_of()`` gives the time by which the next event must come."""
         while True:
             deadline = deadline_of()
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            wait = 1.0 if deadline is None else min(1.0, max(0.0, deadline - time.monotonic()))
             ready, _, _ = select.select([self.fd], [], [], wait)
             if not ready:
-                yield {"event": "hung"}
-                return
+                if deadline is not None and time.monotonic() >= deadline:
+                    yield {"event": "hung"}
+                    return
+                if self.proc.poll() is not None:  # ended, though a stray child may hold the pipe open
+                    return
+                continue
             chunk = os.read(self.fd, 65536)
             if not chunk:
                 return

@@ -63,3 +63,14 @@ def test_notebook_solutions_hidden_tests_and_outputs():
     assert graded["source"] == "assert f() == 42"
     assert text["source"] == "YOUR ANSWER HERE"
     assert nb["cells"][0]["outputs"], "the input notebook must not be modified"
+
+
+def test_notebooks_are_committed_without_outputs():
+    import json
+
+    from conftest import ROOT
+
+    for path in sorted(ROOT.glob("*/*/*.ipynb")):
+        nb = json.loads(path.read_text())
+        dirty = [k for k, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
+        assert not dirty, f"{path.relative_to(ROOT)} holds outputs in cells {dirty}: clear them before committing"

@@ -1,0 +1,48 @@
+"""The array backend: NumPy on the CPU, CuPy on an NVIDIA GPU.
+
+Code that should run on both takes its array module from its data instead of importing
+NumPy: ``xp = array_module(x)``, then ``xp.exp(x)``, ``xp.zeros_like(x)`` and so on.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+
+import numpy as np
+
+
+@functools.cache
+def _cupy() -> ModuleType | None:
+    try:
+        import cupy
+    except ImportError:
+        return None
+    return cupy
+
+
+def array_module(*arrays) -> ModuleType:
+    """``cupy`` if any argument is a CuPy array, else ``numpy``."""
+    cp = _cupy()
+    if cp is not None and any(isinstance(a, cp.ndarray) for a in arrays):
+        return cp
+    return np
+
+
+def gpu_available() -> bool:
+    """True when CuPy is installed and sees at least one CUDA device."""
+    cp = _cupy()
+    if cp is None:
+        return False
+    try:
+        return cp.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # noqa: BLE001 - no driver, no device: both mean no GPU
+        return False
+
+
+def to_numpy(x) -> np.ndarray:
+    """A NumPy copy of ``x`` (NumPy or CuPy array, or anything ``np.asarray`` takes)."""
+    cp = _cupy()
+    if cp is not None and isinstance(x, cp.ndarray):
+        return cp.asnumpy(x)
+    return np.asarray(x)
