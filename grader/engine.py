@@ -228,11 +228,11 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
             dump = dump_file.read_text(errors="replace")
             log = log_file.read_bytes()[log_start:].decode(errors="replace")
             if hung or "Timeout" in dump:
-                frames = frames_from_dump(dump)
+                frames = frames_from_dump(dump, env.get("SCRATCHGPT_IMPL_DIR"))
                 where = f"; it was running `{frames[-1].func}` ({frames[-1].path.name}:{frames[-1].lineno})" if frames else ""
                 case.message = f"timed out after {case.timeout:g} s{where}. Look for a loop that never ends, or work that grows too fast."
             else:
-                frames = frames_from_dump(log)
+                frames = frames_from_dump(log, env.get("SCRATCHGPT_IMPL_DIR"))
                 where = f" in `{frames[-1].func}` ({frames[-1].path.name}:{frames[-1].lineno})" if frames else ""
                 if code < 0:
                     case.message = (f"the Python interpreter crashed ({_signal_name(code)}) while running this task{where}; "

@@ -44,12 +44,13 @@ class Frame:
         return f"  {shown}:{self.lineno} in {self.func}\n      {self.line.strip()}"
 
 
-def is_phase_code(path: str | Path) -> bool:
+def is_phase_code(path: str | Path, impl_dir: str | None = None) -> bool:
+    """True for a module of a phase folder (``impl_dir`` defaults to ``SCRATCHGPT_IMPL_DIR``)."""
     p = Path(path)
     if p.suffix != ".py" or p.name.startswith("test_") or p.name == "conftest.py":
         return False
     p = p.resolve()
-    impl_dir = os.environ.get("SCRATCHGPT_IMPL_DIR")
+    impl_dir = impl_dir or os.environ.get("SCRATCHGPT_IMPL_DIR")
     if impl_dir and p.parent == Path(impl_dir).resolve():
         return True
     root = repo_root()
@@ -117,6 +118,13 @@ def describe(exc: BaseException) -> tuple[str, str]:
     trace = "\n".join(f.show() for f in frames[-MAX_FRAMES:])
     if isinstance(exc, AssertionError):
         return _assertion_text(exc), trace
+    if isinstance(exc, SyntaxError) and exc.filename and is_phase_code(exc.filename):
+        name = Path(exc.filename).name
+        where = f"{name}, line {exc.lineno}"
+        text = (exc.text or "").rstrip("\n")
+        pointer = f"\n      {text.strip()}" if text.strip() else ""
+        return (f"{name} could not be imported: {type(exc).__name__} at line {exc.lineno}: {exc.msg}. "
+                f"Every task that needs {name} fails until it parses."), f"  {where}{pointer}"
     where = f" in `{frames[-1].func}` ({frames[-1].path.name}:{frames[-1].lineno})" if frames else ""
     return f"{type(exc).__name__}{where}: {exc}", trace
 
@@ -124,13 +132,13 @@ def describe(exc: BaseException) -> tuple[str, str]:
 _DUMP_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<func>\S+)')
 
 
-def frames_from_dump(text: str) -> list[Frame]:
-    """Phase-code frames from a faulthandler dump (innermost frame first in the dump)."""
+def frames_from_dump(text: str, impl_dir: str | None = None) -> list[Frame]:
+    """Phase-code frames from a faulthandler dump (innermost frame first in the dump), outermost first."""
     import linecache
 
     frames = []
     for m in _DUMP_FRAME.finditer(text):
-        if is_phase_code(m["file"]):
+        if is_phase_code(m["file"], impl_dir):
             lineno = int(m["line"])
             frames.append(Frame(Path(m["file"]).resolve(), lineno, m["func"], linecache.getline(m["file"], lineno)))
     return frames[::-1]

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,12 @@ def graded_phases() -> list[int]:
 
 def grade(phase: int, *args: str, env: dict | None = None, cwd: Path = ROOT) -> tuple[dict, str]:
     """Run ``python -m grader`` and return (its JSON result, its terminal report)."""
-    out = cwd / f".grade-{os.getpid()}-{phase}.json"
-    try:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "grade.json"
         proc = subprocess.run([sys.executable, "-m", "grader", str(phase), *args, "--json", str(out)],
                               cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, f"grader exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
         return json.loads(out.read_text()), proc.stdout
-    finally:
-        out.unlink(missing_ok=True)
 
 
 @pytest.fixture

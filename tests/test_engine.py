@@ -78,6 +78,11 @@ def test_after():
     with calling("double(1, 2)"):
         load(1, "mod").double(1, 2)
 
+@task(points=1)
+def test_broken():
+    """imports a module that does not parse."""
+    load(1, "broken")
+
 def test_not_a_task():
     raise RuntimeError("unmarked tests are not graded")
 '''
@@ -103,7 +108,8 @@ def test_use():
 @pytest.fixture
 def course(tmp_path, clean_env):
     """A course root with phase 01 (a module and its grader) and phase 02 built on it."""
-    for sub, files in {"phases/01_alpha": {"mod.py": MODULE, "test_mod.py": TESTS},
+    for sub, files in {"phases/01_alpha": {"mod.py": MODULE, "test_mod.py": TESTS,
+                                           "broken.py": "def f(:\n    pass\n"},
                        "phases/02_beta": {"user.py": LATER, "test_user.py": LATER_TESTS},
                        "solutions/01_alpha": {"mod.py": MODULE.replace('raise NotImplementedError("todo")', "return x")}}.items():
         (tmp_path / sub).mkdir(parents=True)
@@ -120,8 +126,8 @@ def tasks_of(result):
 def test_points_messages_timeouts_and_crashes(course):
     result, report = grade(1, cwd=course)
     t = tasks_of(result)
-    assert list(t) == ["double", "wrong", "todo", "spin", "crash", "leave", "param", "after"]
-    assert (result["score"], result["max_score"]) == (4, 11)
+    assert list(t) == ["double", "wrong", "todo", "spin", "crash", "leave", "param", "after", "broken"]
+    assert (result["score"], result["max_score"]) == (4, 12)
     assert t["double"]["status"] == "passed" and t["double"]["score"] == 2
     assert t["wrong"]["message"] == "double(2): expected 5, got 4.\nHint: read the spec"
     assert "`todo` (mod.py:6) still raises NotImplementedError" in t["todo"]["message"]
@@ -131,8 +137,9 @@ def test_points_messages_timeouts_and_crashes(course):
     assert "exited with code 3" in t["leave"]["message"]
     assert t["param"]["score"] == 2 and t["param"]["status"] == "failed"
     assert t["after"]["message"].startswith("double(1, 2) raised TypeError")
+    assert t["broken"]["message"].startswith("broken.py could not be imported: SyntaxError at line 1")
     # The terminal report: one row per task, the total, then the failures in words.
-    assert "  PASS  double" in report and "  FAIL  spin" in report and "Total: 4 / 11" in report
+    assert "  PASS  double" in report and "  FAIL  spin" in report and "Total: 4 / 12" in report
     assert report.index("Total") < report.index("What went wrong")
 
 
