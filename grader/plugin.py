@@ -112,7 +112,8 @@ def pytest_runtest_makereport(item, call):
     if report.skipped and _state["outcome"] == "passed":
         _state["outcome"] = "skipped"
         longrepr = report.longrepr
-        _state["failure"] = (str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr), "")
+        reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)
+        _state["failure"] = (reason.removeprefix("Skipped: "), "")
     elif report.failed and _state["outcome"] != "failed":
         _state["outcome"] = "failed"
         if call.excinfo is not None:

@@ -83,6 +83,11 @@ def test_broken():
     """imports a module that does not parse."""
     load(1, "broken")
 
+@task(points=5)
+def test_gpu():
+    """needs a GPU."""
+    pytest.skip("no GPU on this machine")
+
 def test_not_a_task():
     raise RuntimeError("unmarked tests are not graded")
 '''
@@ -126,7 +131,7 @@ def tasks_of(result):
 def test_points_messages_timeouts_and_crashes(course):
     result, report = grade(1, cwd=course)
     t = tasks_of(result)
-    assert list(t) == ["double", "wrong", "todo", "spin", "crash", "leave", "param", "after", "broken"]
+    assert list(t) == ["double", "wrong", "todo", "spin", "crash", "leave", "param", "after", "broken", "gpu"]
     assert (result["score"], result["max_score"]) == (4, 12)
     assert t["double"]["status"] == "passed" and t["double"]["score"] == 2
     assert t["wrong"]["message"] == "double(2): expected 5, got 4.\nHint: read the spec"
@@ -137,18 +142,24 @@ def test_points_messages_timeouts_and_crashes(course):
     assert "exited with code 3" in t["leave"]["message"]
     assert t["param"]["score"] == 2 and t["param"]["status"] == "failed"
     assert t["after"]["message"].startswith("double(1, 2) raised TypeError")
+    assert t["gpu"]["status"] == "skipped" and t["gpu"]["score"] == 0  # and not counted in max_score
     assert t["broken"]["message"].startswith("broken.py could not be imported: SyntaxError at line 1")
     # The terminal report: one row per task, the total, then the failures in words.
-    assert "  PASS  double" in report and "  FAIL  spin" in report and "Total: 4 / 12" in report
+    assert "  PASS  double" in report and "  FAIL  spin" in report and "SKIP  gpu" in report and "Total: 4 / 12" in report
     assert report.index("Total") < report.index("What went wrong")
 
 
 def test_one_task_and_gradescope(course, tmp_path):
     gs = tmp_path / "results.json"
-    result, _ = grade(1, "--task", "double", "--gradescope", str(gs), cwd=course)
-    assert [t["name"] for t in result["tasks"]] == ["double"]
+    result, _ = grade(1, "--task", "double", "--task", "wrong", "--task", "gpu", "--gradescope", str(gs), cwd=course)
+    assert [t["name"] for t in result["tasks"]] == ["double", "wrong", "gpu"]
     data = json.loads(gs.read_text())
-    assert data["score"] == 2 and data["tests"][0]["max_score"] == 2 and data["tests"][0]["status"] == "passed"
+    assert (data["score"], data["max_score"]) == (2, 3)
+    double, wrong, gpu = data["tests"]
+    assert (double["score"], double["max_score"], double["status"]) == (2, 2, "passed")
+    assert (wrong["score"], wrong["max_score"], wrong["status"]) == (0, 1, "failed")
+    assert wrong["output"].startswith("double(2): expected 5, got 4.")
+    assert (gpu["max_score"], gpu["output"]) == (0, "skipped: no GPU on this machine")
 
 
 def test_unknown_task_is_a_clear_error(course):
