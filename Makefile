@@ -16,14 +16,15 @@ help:  ## list the targets
 # The environment: re-created when pyproject.toml changes. PyTorch (the graders' oracle)
 # is installed first from TORCH_SPEC; set TORCH_INDEX to pick a CPU-only wheel index.
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(PY) -m pip install --quiet -e .
-	touch $@
+	@echo "Setting up $(VENV) (NumPy, PyTorch, JupyterLab, ...): once, or after pyproject.toml changes."
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -qq "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(PY) -m pip install -qq -e .
+	@touch $@
 
 $(VENV)/.installed-instructor: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[instructor]"
-	touch $@
+	$(PY) -m pip install -qq -e ".[instructor]"
+	@touch $@
 
 venv: $(VENV)/.installed  ## create the environment (done for you by the other targets)
 
