@@ -17,6 +17,11 @@ def _points(x: float) -> str:
     return f"{x:g}"
 
 
+def _case_name(node_id: str) -> str:
+    """The parameter part of a pytest node id: ``test_x.py::test_f[overlap]`` -> ``overlap``."""
+    return node_id[node_id.index("[") + 1 : -1] if node_id.endswith("]") and "[" in node_id else node_id
+
+
 def _who(grade: Grade) -> str:
     if grade.impl == "solutions":
         what = f"the reference code in solutions/{grade.phase_name}"
@@ -55,12 +60,17 @@ def terminal(grade: Grade) -> str:
         for (message, trace), tasks in groups.items():
             if len(tasks) == 1:
                 t = tasks[0]
-                n_bad = sum(c.outcome == "failed" for c in t.cases)
-                count = f" ({n_bad} of {len(t.cases)} cases failed; the first is shown)" if len(t.cases) > 1 else ""
+                bad = [c for c in t.cases if c.outcome == "failed"]
+                count = f" ({len(bad)} of {len(t.cases)} cases failed; the first is shown)" if len(t.cases) > 1 else ""
                 lines += ["", f"FAIL {t.name} — {t.title}{count}"]
+                lines += ["  " + line for line in message.splitlines()]
+                if 1 < len(t.cases) and len(bad) < len(t.cases):
+                    names = [_case_name(c.id) for c in bad]
+                    more = f", and {len(names) - 8} more" if len(names) > 8 else ""
+                    lines.append(f"  Failing cases: {', '.join(names[:8])}{more}")
             else:
                 lines += ["", "FAIL " + ", ".join(t.name for t in tasks)]
-            lines += ["  " + line for line in message.splitlines()]
+                lines += ["  " + line for line in message.splitlines()]
             if trace:
                 lines += ["  Where, in the code under test (innermost last):", trace]
     elif grade.tasks and grade.score == grade.max_score:

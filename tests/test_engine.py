@@ -147,6 +147,7 @@ def test_points_messages_timeouts_and_crashes(course):
     # The terminal report: one row per task, the total, then the failures in words.
     assert "  PASS  double" in report and "  FAIL  spin" in report and "SKIP  gpu" in report and "Total: 4 / 12" in report
     assert report.index("Total") < report.index("What went wrong")
+    assert "FAIL param — three cases, one wrong. (1 of 3 cases failed; the first is shown)\n  x must not be 2\n  Failing cases: 2\n" in report
 
 
 def test_one_task_and_gradescope(course, tmp_path):
