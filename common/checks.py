@@ -92,9 +92,7 @@ def expect_raises(kind: type[BaseException], what: str, hint: str | None = None)
     try:
         yield caught
     except NotImplementedError:
-        if issubclass(NotImplementedError, kind):
-            raise AssertionError(f"{what} raised NotImplementedError, which is not the error asked for{_hint(hint)}") from None
-        raise
+        raise  # a stub: the grader reports it as not written yet, whatever error was asked for
     except kind as exc:
         caught.append(exc)
         return

@@ -18,8 +18,7 @@ _last: dict = {}  # the one cached grade: {"key": ..., "grade": ...}
 def _fingerprint(phase: int, folder: Path, tests: Path) -> tuple:
     """What a grade depends on: every module of this and earlier phases, the tests, the settings."""
     folders = {folder, tests}
-    os.environ["SCRATCHGPT_PHASE"] = str(phase)
-    for n in range(1, phase):
+    for n in range(1, phase):  # as Phase(n) set them: earlier phases resolve through PRIOR
         folders.add(source_dir(n))
     files = sorted(p for d in folders for p in d.glob("*.py"))
     stats = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)

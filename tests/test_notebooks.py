@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from common import phase_name
 from conftest import ROOT, graded_phases
 from grader import engine
 
@@ -23,7 +24,7 @@ def graded_cells(path):
 def test_every_graded_phase_has_a_notebook():
     have = {p.parent.name for p in NOTEBOOKS}
     for n in graded_phases():
-        name = engine.phase_name(n)
+        name = phase_name(n)
         assert name in have, f"solutions/{name}/ has no notebook"
 
 

@@ -111,6 +111,19 @@ def check_against_torch(what: str, w: np.ndarray, ref: np.ndarray, init: str) ->
             hint="PyTorch stores the same layer as (fan_out, fan_in); its fan_in is the number of inputs, as here")
 
 
+def check_initialiser(name: str, fi: int, fo: int, scale: float, mistakes: dict[str, float], formula: str,
+                      torch_init: str, torch_kwargs: dict, **kwargs) -> None:
+    """Draw ``name``'s weights and check them against the formula (``scale`` is the bound or std) and PyTorch."""
+    w, what = draw(name, fi, fo, **kwargs)
+    if name.endswith("uniform"):
+        check_uniform(what, w, scale, mistakes, formula)
+    else:
+        check_normal(what, w, scale, mistakes, formula)
+    label = torch_init + "(" + ", ".join(f"{k}={v!r}" for k, v in torch_kwargs.items()) + ")"
+    check_against_torch(what, w, torch_weights(torch_init, fi, fo, **torch_kwargs), label)
+    draw(name, 30, 20, dtype=np.float64)
+
+
 @task(points=1, timeout=20)
 def test_rng_make_rng():
     """make_rng(seed) is a fresh Generator with the stream of np.random.default_rng(seed)."""
@@ -141,7 +154,6 @@ def test_rng_xavier_uniform():
     fi, fo = FAN_IN, FAN_OUT
     for gain in (1.0, 2.0):
         kwargs = {} if gain == 1.0 else {"gain": gain}
-        w, what = draw("xavier_uniform", fi, fo, **kwargs)
         bound = gain * math.sqrt(6 / (fi + fo))
         mistakes = {
             "this matches sqrt(6 / fan_in): use fan_in + fan_out": gain * math.sqrt(6 / fi),
@@ -149,9 +161,8 @@ def test_rng_xavier_uniform():
             "this matches sqrt(2 / (fan_in + fan_out)), the std of the normal version, not the bound": gain * math.sqrt(2 / (fi + fo)),
             "this matches the bound without gain: multiply by gain": math.sqrt(6 / (fi + fo)),
         }
-        check_uniform(what, w, bound, mistakes, "gain * sqrt(6 / (fan_in + fan_out))")
-        check_against_torch(what, w, torch_weights("xavier_uniform_", fi, fo, gain=gain), "xavier_uniform_")
-    draw("xavier_uniform", 30, 20, dtype=np.float64)
+        check_initialiser("xavier_uniform", fi, fo, bound, mistakes, "gain * sqrt(6 / (fan_in + fan_out))",
+                          "xavier_uniform_", {"gain": gain}, **kwargs)
 
 
 @task(points=2, timeout=30)
@@ -160,7 +171,6 @@ def test_rng_xavier_normal():
     fi, fo = FAN_IN, FAN_OUT
     for gain in (1.0, 0.5):
         kwargs = {} if gain == 1.0 else {"gain": gain}
-        w, what = draw("xavier_normal", fi, fo, **kwargs)
         mistakes = {
             "this matches sqrt(2 / fan_in): use fan_in + fan_out": gain * math.sqrt(2 / fi),
             "this matches sqrt(2 / fan_out): use fan_in + fan_out": gain * math.sqrt(2 / fo),
@@ -168,43 +178,36 @@ def test_rng_xavier_normal():
             "this matches sqrt(1 / (fan_in + fan_out)): the numerator is 2": gain * math.sqrt(1 / (fi + fo)),
             "this matches the std without gain: multiply by gain": math.sqrt(2 / (fi + fo)),
         }
-        check_normal(what, w, gain * math.sqrt(2 / (fi + fo)), mistakes, "gain * sqrt(2 / (fan_in + fan_out))")
-        check_against_torch(what, w, torch_weights("xavier_normal_", fi, fo, gain=gain), "xavier_normal_")
-    draw("xavier_normal", 30, 20, dtype=np.float64)
+        check_initialiser("xavier_normal", fi, fo, gain * math.sqrt(2 / (fi + fo)), mistakes,
+                          "gain * sqrt(2 / (fan_in + fan_out))", "xavier_normal_", {"gain": gain}, **kwargs)
 
 
 @pytest.mark.parametrize("fi,fo", [(FAN_IN, FAN_OUT), (FAN_OUT, FAN_IN)])
 @task(points=1, timeout=30)
 def test_rng_he_uniform(fi, fo):
     """he_uniform draws U(-a, a), a = sqrt(6/fan_in), like torch's kaiming_uniform_ for ReLU."""
-    w, what = draw("he_uniform", fi, fo)
     mistakes = {
         "this matches sqrt(6 / fan_out): He (fan-in mode) uses fan_in only": math.sqrt(6 / fo),
         "this matches sqrt(3 / fan_in): the ReLU gain doubles the variance, a = sqrt(6 / fan_in)": math.sqrt(3 / fi),
         "this matches sqrt(2 / fan_in), the std of the normal version, not the bound": math.sqrt(2 / fi),
         "this matches the Xavier bound sqrt(6 / (fan_in + fan_out))": math.sqrt(6 / (fi + fo)),
     }
-    check_uniform(what, w, math.sqrt(6 / fi), mistakes, "sqrt(6 / fan_in)")
-    ref = torch_weights("kaiming_uniform_", fi, fo, mode="fan_in", nonlinearity="relu")
-    check_against_torch(what, w, ref, "kaiming_uniform_(mode='fan_in', nonlinearity='relu')")
-    draw("he_uniform", 30, 20, dtype=np.float64)
+    check_initialiser("he_uniform", fi, fo, math.sqrt(6 / fi), mistakes, "sqrt(6 / fan_in)",
+                      "kaiming_uniform_", {"mode": "fan_in", "nonlinearity": "relu"})
 
 
 @pytest.mark.parametrize("fi,fo", [(FAN_IN, FAN_OUT), (FAN_OUT, FAN_IN)])
 @task(points=1, timeout=30)
 def test_rng_he_normal(fi, fo):
     """he_normal draws N(0, std^2), std = sqrt(2/fan_in), like torch's kaiming_normal_ for ReLU."""
-    w, what = draw("he_normal", fi, fo)
     mistakes = {
         "this matches sqrt(2 / fan_out): He (fan-in mode) uses fan_in only": math.sqrt(2 / fo),
         "this matches sqrt(1 / fan_in) (LeCun): the ReLU gain doubles the variance": math.sqrt(1 / fi),
         "this matches sqrt(6 / fan_in), the uniform bound, not the std": math.sqrt(6 / fi),
         "this matches the Xavier std sqrt(2 / (fan_in + fan_out))": math.sqrt(2 / (fi + fo)),
     }
-    check_normal(what, w, math.sqrt(2 / fi), mistakes, "sqrt(2 / fan_in)")
-    ref = torch_weights("kaiming_normal_", fi, fo, mode="fan_in", nonlinearity="relu")
-    check_against_torch(what, w, ref, "kaiming_normal_(mode='fan_in', nonlinearity='relu')")
-    draw("he_normal", 30, 20, dtype=np.float64)
+    check_initialiser("he_normal", fi, fo, math.sqrt(2 / fi), mistakes, "sqrt(2 / fan_in)",
+                      "kaiming_normal_", {"mode": "fan_in", "nonlinearity": "relu"})
 
 
 @pytest.mark.parametrize("name", ["xavier_uniform", "xavier_normal", "he_uniform", "he_normal"])
