@@ -49,8 +49,8 @@ course: $(VENV)/.installed-instructor  ## lay out an nbgrader course: make cours
 	@test -n "$(DEST)" || { echo "Say where: make course DEST=../course"; exit 2; }
 	$(PY) -m grader.course $(DEST) $(PHASE)
 
-bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run)
-	$(PY) bench/matmul_baseline.py
+bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run): make bench [BENCH=name]
+	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,bench/*.py); do echo "== $$f"; $(PY) $$f; done
 
 clean:  ## remove the environment and caches
 	rm -rf $(VENV) build *.egg-info
