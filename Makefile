@@ -7,7 +7,7 @@ TORCH_INDEX ?=
 PHASE       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test grade lab release release-check course bench clean
+.PHONY: help venv test grade lab release release-check course bench data tokens clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,15 @@ course: $(VENV)/.installed-instructor  ## lay out an nbgrader course: make cours
 
 bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run): make bench [BENCH=name]
 	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,bench/*.py); do echo "== $$f"; $(PY) $$f; done
+
+data: $(VENV)/.installed  ## download the full TinyStories (2 GB) into datasets/full/: make data [ONLY=train|valid]
+	@$(PY) datasets/fetch.py $(if $(ONLY),--only $(ONLY))
+
+tokens: $(VENV)/.installed  ## tokenize TinyStories with GPT-2's BPE into datasets/tokens/: make tokens [IMPL=solutions]
+	@set -e; for split in train valid; do \
+		src=$$($(PY) -c "from common.data import tinystories; print(tinystories('$$split'))"); \
+		$(PY) datasets/encode_corpus.py "$$src" datasets/tokens/$$split.gpt2.u16 $(if $(IMPL),--impl $(IMPL)); \
+	done
 
 clean:  ## remove the environment and caches
 	rm -rf $(VENV) build *.egg-info
