@@ -31,6 +31,9 @@ c.CourseDirectory.course_id = "scratchgpt"
 c.Autograde.exclude_overwriting = {exclude!r}
 c.ExecutePreprocessor.timeout = 900
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+# A submission holds one phase: earlier phases run on their reference code.
+import os  # noqa: E402
+os.environ.setdefault("SCRATCHGPT_PRIOR", "solutions")
 '''
 
 

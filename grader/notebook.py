@@ -36,7 +36,7 @@ def check(phase: int, task: str, *, folder: Path, quiet: bool = False) -> float:
     key = _fingerprint(phase, folder, tests)
     if _last.get("key") != key:
         _last.clear()
-        _last.update(key=key, grade=engine.run(phase, impl=str(folder), tests_dir=tests))
+        _last.update(key=key, grade=engine.run(phase, impl=str(folder), prior=os.environ.get("SCRATCHGPT_PRIOR") or None, tests_dir=tests))
     results = {t.name: t for t in _last["grade"].tasks}
     if task not in results:
         raise AssertionError(f"phase {phase} has no task {task!r}; its tasks are: {', '.join(results)}")

@@ -1,0 +1,55 @@
+"""Losses and dropout: functions of Tensors that return Tensors.
+
+``cross_entropy`` is one fused node: computing ``-log softmax(logits)[target]`` from
+separate exp, sum, log and indexing nodes would work, but it is slower, takes more memory,
+and overflows for large logits unless every step is careful. Fused, the gradient is simply
+``(softmax(logits) - onehot(target)) / n``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+def mse_loss(pred: Tensor, target) -> Tensor:
+    """Mean squared error ``mean((pred - target)^2)`` over all elements: a scalar Tensor.
+
+    ``target`` (a Tensor or an array of pred's shape) usually needs no gradient, but gets one if it asks.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("mse_loss: not written yet; see its docstring and the handout")
+
+
+def cross_entropy(logits: Tensor, targets, ignore_index: int = -100) -> Tensor:
+    """Mean negative log-likelihood of the targets under ``softmax(logits)``: a scalar Tensor.
+
+    ``logits`` is ``(..., C)``; ``targets`` an integer array or Tensor of shape ``(...)`` with
+    values in ``0..C-1``, or ``ignore_index`` for positions that do not count. The loss is
+    ``-log softmax(logits)[target]`` averaged over the ``n_kept`` positions that count (0.0
+    when none does). A target outside ``0..C-1`` raises IndexError naming it and C.
+
+    One node: forward with the log-sum-exp shifted by the row max (stable at logits of 1e4),
+    backward ``g * (softmax - onehot) / n_kept``, zero on ignored rows.
+    """
+    xp = logits.xp
+    t = targets.data if isinstance(targets, Tensor) else xp.asarray(targets)
+    C = logits.shape[-1]
+    if t.shape != logits.shape[:-1]:
+        raise ValueError(f"cross_entropy: logits of shape {logits.shape} need targets of shape {logits.shape[:-1]}, got {t.shape}")
+    # Flatten to (N, C) and (N,), mask the ignored rows, check the ids, then fuse log-softmax,
+    # the pick of the target entry and the mean into one forward and one backward.
+    # YOUR CODE HERE
+    raise NotImplementedError("cross_entropy: not written yet; see its docstring and the handout")
+
+
+def dropout(x: Tensor, p: float, training: bool, rng: np.random.Generator) -> Tensor:
+    """Zero each element with probability ``p`` and scale the survivors by ``1 / (1 - p)``.
+
+    The identity (x itself) when not training or ``p == 0``; all zeros when ``p == 1``. The mask
+    is drawn with ``rng.random(x.shape)`` (keep where the draw is ``>= p``) and moved to x's array
+    module; the gradient is masked and scaled the same way. ValueError for p outside [0, 1].
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("dropout: not written yet; see its docstring and the handout")

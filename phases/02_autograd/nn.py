@@ -1,0 +1,224 @@
+"""Modules: objects that hold Parameters and compute a forward pass from them.
+
+A ``Module`` owns its ``Parameter``s and sub-modules as plain attributes. Walking
+``vars(self)`` in the order the attributes were set finds every parameter and names it by
+its path: ``self.fc1 = Linear(...)`` contributes ``fc1.weight`` and ``fc1.bias``; a list
+``self.blocks = [Block(...), ...]`` contributes ``blocks.0.attn.weight`` and so on. Those
+names are the keys of ``state_dict()`` and of the safetensors files that ``save`` writes.
+
+Layers compute ``x @ W + b`` with ``W`` of shape ``(in_features, out_features)``, as in
+phase 01, and draw their initial weights from the ``rng`` they are given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from common import load as load_phase
+from common.backend import array_module, to_numpy
+
+from .functional import dropout
+from .tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module trains: it always requires grad, so its data must be floating point."""
+
+    def __init__(self, data, dtype=None):
+        super().__init__(data, requires_grad=True, dtype=dtype)
+
+
+class Module:
+    """Base class of every layer and model. Subclasses set attributes in ``__init__`` and define ``forward``."""
+
+    training = True  # train() and eval() set it on each module of the tree
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """The direct sub-modules as ``(name, module)``, in attribute order.
+
+        An attribute holding a Module gives ``(attr, module)``; a list or tuple attribute gives
+        ``(f"{attr}.{i}", module)`` for each Module in it.
+        """
+        # YOUR CODE HERE
+        raise NotImplementedError("Module.named_children: not written yet; see its docstring and the handout")
+
+    def children(self) -> list[Module]:
+        """The direct sub-modules, in attribute order."""
+        return [m for _, m in self.named_children()]
+
+    def modules(self) -> list[Module]:
+        """This module and every module below it, parents before children."""
+        return [self] + [m for child in self.children() for m in child.modules()]
+
+    def named_parameters(self) -> list[tuple[str, Parameter]]:
+        """Every Parameter of the tree as ``(dotted_name, parameter)``, in attribute order.
+
+        Walk ``vars(self)``: a Parameter attribute is named ``attr``; the parameters of a
+        sub-module ``attr`` (or of the i-th Module in a list ``attr``) get the prefix
+        ``attr.`` (``attr.i.``). A Parameter reachable twice (weight tying) is listed once,
+        under the first name found.
+        """
+        # Recurse into sub-modules; remember the ids of parameters already listed.
+        # YOUR CODE HERE
+        raise NotImplementedError("Module.named_parameters: not written yet; see its docstring and the handout")
+
+    def parameters(self) -> list[Parameter]:
+        """The Parameters of ``named_parameters()``, in the same order."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (set ``.grad`` to None) before the next backward."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Module.zero_grad: not written yet; see its docstring and the handout")
+
+    def train(self, mode: bool = True) -> Module:
+        """Set ``training = mode`` on this module and every module below it; return self."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Module.train: not written yet; see its docstring and the handout")
+
+    def eval(self) -> Module:
+        """``train(False)``: dropout off. Returns self."""
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """``{name: NumPy copy of the parameter's data}`` for every named parameter, in order."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Module.state_dict: not written yet; see its docstring and the handout")
+
+    def load_state_dict(self, state: dict, strict: bool = True) -> None:
+        """Copy ``state[name]`` into each named parameter, in place, keeping its dtype and array module.
+
+        With ``strict``, names missing from ``state`` or unknown to the model raise KeyError
+        listing them; without, only the names present in both are copied. A value whose shape
+        differs from its parameter's raises ValueError naming the key and both shapes. Check
+        everything before copying anything.
+        """
+        # YOUR CODE HERE
+        raise NotImplementedError("Module.load_state_dict: not written yet; see its docstring and the handout")
+
+    def save(self, path, metadata: dict[str, str] | None = None) -> None:
+        """Write ``state_dict()`` to a safetensors file with phase 01's ``io.save``."""
+        # Phase 01's code: load_phase(1, "io").save(...), looked up here, at call time.
+        # YOUR CODE HERE
+        raise NotImplementedError("Module.save: not written yet; see its docstring and the handout")
+
+    def load(self, path) -> Module:
+        """Read a safetensors file with phase 01's ``io.load`` into this module (strictly); return self."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Module.load: not written yet; see its docstring and the handout")
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
+                             if k != "training" and isinstance(v, (bool, int, float, str)))
+        try:
+            children = self.named_children()
+        except NotImplementedError:  # still a stub: show the module without its children
+            children = []
+        lines = [f"  ({name}): " + repr(m).replace("\n", "\n  ") for name, m in children]
+        return f"{type(self).__name__}({settings}" + ("\n" + "\n".join(lines) + "\n" if lines else "") + ")"
+
+
+class Linear(Module):
+    """``y = x @ weight + bias``: ``x`` of shape ``(..., in_features)`` -> ``(..., out_features)``.
+
+    ``weight`` is ``(in_features, out_features)``, drawn with phase 01's
+    ``xavier_uniform(rng, in_features, out_features)``; ``bias`` is ``(out_features,)`` zeros,
+    or None when ``bias=False``. Both float32.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rng: np.random.Generator):
+        self.in_features, self.out_features = in_features, out_features
+        # Set weight first, then bias: the attribute order is the parameter order.
+        # YOUR CODE HERE
+        raise NotImplementedError("Linear.__init__: not written yet; see its docstring and the handout")
+
+    def forward(self, x) -> Tensor:
+        """``x``: a Tensor (or array) ``(..., in_features)``; returns ``(..., out_features)``."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Linear.forward: not written yet; see its docstring and the handout")
+
+
+class Embedding(Module):
+    """A lookup table: row ``i`` of ``weight`` ``(num_embeddings, embedding_dim)`` is the vector of id ``i``.
+
+    ``weight`` is drawn from N(0, 1) with ``rng`` (float32).
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, *, rng: np.random.Generator):
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        # YOUR CODE HERE
+        raise NotImplementedError("Embedding.__init__: not written yet; see its docstring and the handout")
+
+    def forward(self, idx) -> Tensor:
+        """``idx``: integer ids (array or Tensor) of any shape -> ``idx.shape + (embedding_dim,)``.
+
+        An id outside ``[0, num_embeddings)`` raises IndexError naming it (NumPy would
+        silently wrap a negative id around).
+        """
+        # Indexing the weight Tensor with an integer array is the whole forward pass; its
+        # backward adds each output row's gradient into the row it came from.
+        # YOUR CODE HERE
+        raise NotImplementedError("Embedding.forward: not written yet; see its docstring and the handout")
+
+
+class Sequential(Module):
+    """Modules applied one after another: ``Sequential(a, b, c)(x) == c(b(a(x)))``.
+
+    The modules are attributes named ``"0"``, ``"1"``, ..., so parameters are named
+    ``0.weight``, ``2.bias`` and so on.
+    """
+
+    def __init__(self, *modules: Module):
+        for i, module in enumerate(modules):
+            setattr(self, str(i), module)
+
+    def __len__(self) -> int:
+        return sum(1 for name in vars(self) if name.isdigit())
+
+    def __getitem__(self, i: int) -> Module:
+        return getattr(self, str(range(len(self))[i]))
+
+    def forward(self, x):
+        # YOUR CODE HERE
+        raise NotImplementedError("Sequential.forward: not written yet; see its docstring and the handout")
+
+
+class ReLU(Module):
+    """max(x, 0), element-wise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class Tanh(Module):
+    """tanh(x), element-wise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class GELU(Module):
+    """GELU, tanh approximation (GPT-2's), element-wise."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.gelu()
+
+
+class Dropout(Module):
+    """Zero each element with probability ``p`` while training, scaling the rest by 1/(1-p); identity in eval."""
+
+    def __init__(self, p: float, *, rng: np.random.Generator):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout probability must be in [0, 1], got {p}")
+        self.p, self.rng = p, rng
+
+    def forward(self, x: Tensor) -> Tensor:
+        # functional.dropout does the work; this module knows whether it is training.
+        # YOUR CODE HERE
+        raise NotImplementedError("Dropout.forward: not written yet; see its docstring and the handout")
