@@ -12,7 +12,6 @@ identical.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -20,32 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECIAL = "<|endoftext|>"
-GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-
-
-def gpt2_byte_decoder() -> dict[str, int]:
-    """GPT-2's printable stand-in character of each byte → the byte."""
-    kept = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
-    table, shifted = {}, 0
-    for b in range(256):
-        if b in kept:
-            table[chr(b)] = b
-        else:
-            table[chr(256 + shifted)] = b
-            shifted += 1
-    return table
-
-
-def tiktoken_from_files(vocab_path: Path):
-    import tiktoken
-
-    vocab = json.loads(vocab_path.read_text(encoding="utf-8"))
-    dec = gpt2_byte_decoder()
-    ranks = {bytes(dec[c] for c in tok): i for tok, i in vocab.items() if tok != SPECIAL}
-    return tiktoken.Encoding(name="gpt2_from_files", pat_str=GPT2_PATTERN, mergeable_ranks=ranks,
-                             special_tokens={SPECIAL: vocab[SPECIAL]})
-
-
 def timed(fn):
     start = time.perf_counter()
     out = fn()
@@ -61,12 +34,13 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from common import load
     from common.data import gpt2_files
+    from common.gpt2_bpe import tiktoken_encoding
 
     vocab_path, merges_path = gpt2_files()
     text = args.text.read_text(encoding="utf-8")
     Tokenizer = load(3, "bpe").Tokenizer
     ref, ref_load = timed(lambda: Tokenizer.from_files(vocab_path, merges_path, special_tokens=(SPECIAL,)))
-    enc, tt_load = timed(lambda: tiktoken_from_files(vocab_path))
+    enc, tt_load = timed(lambda: tiktoken_encoding(vocab_path))
     ref_ids, ref_s = timed(lambda: ref.encode(text))
     tt_ids, tt_s = timed(lambda: enc.encode(text, allowed_special={SPECIAL}))
     import tiktoken

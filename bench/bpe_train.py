@@ -38,19 +38,6 @@ def rss_kib(field: str) -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
-def gpt2_byte_decoder() -> dict[str, int]:
-    """GPT-2's printable stand-in character of each byte → the byte (the ByteLevel alphabet)."""
-    kept = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
-    table, shifted = {}, 0
-    for b in range(256):
-        if b in kept:
-            table[chr(b)] = b
-        else:
-            table[chr(256 + shifted)] = b
-            shifted += 1
-    return table
-
-
 def train_reference(text: str, vocab_size: int, threads: int) -> list[list[str]]:
     from common import load
 
@@ -67,7 +54,9 @@ def train_hf(text: str, vocab_size: int, threads: int) -> list[list[str]]:
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     # Stories without the separator, as train_bpe sees them (a trainer does not split specials off).
     tok.train_from_iterator(text.split(SPECIAL), trainer=trainer)
-    dec = gpt2_byte_decoder()
+    from common.gpt2_bpe import char_to_byte
+
+    dec = char_to_byte()
     merges = json.loads(tok.to_str())["model"]["merges"]
     pairs = [m.split(" ") if isinstance(m, str) else m for m in merges]
     return [[bytes(dec[c] for c in a).hex(), bytes(dec[c] for c in b).hex()] for a, b in pairs]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from common import data
+from common.gpt2_bpe import tiktoken_encoding
 from conftest import ROOT
 
 DATASETS = ROOT / "datasets"
@@ -110,30 +110,9 @@ def test_paths_of_the_bundled_files(fresh):
 
 # --- encode_corpus.py ------------------------------------------------------------------------
 
-GPT2_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-
-
-def gpt2_byte_decoder() -> dict[str, int]:
-    """GPT-2's printable stand-in character of each byte → the byte (written here independently)."""
-    kept = [*range(0x21, 0x7F), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
-    table, shifted = {}, 0
-    for b in range(256):
-        if b in kept:
-            table[chr(b)] = b
-        else:
-            table[chr(256 + shifted)] = b
-            shifted += 1
-    return table
-
-
 def tiktoken_gpt2():
     """tiktoken's GPT-2 encoding built offline from datasets/gpt2/vocab.json."""
-    tiktoken = pytest.importorskip("tiktoken")
-    vocab = json.loads((DATASETS / "gpt2" / "vocab.json").read_text(encoding="utf-8"))
-    dec = gpt2_byte_decoder()
-    ranks = {bytes(dec[c] for c in tok): i for tok, i in vocab.items() if tok != "<|endoftext|>"}
-    return tiktoken.Encoding(name="gpt2_from_files", pat_str=GPT2_PATTERN, mergeable_ranks=ranks,
-                             special_tokens={"<|endoftext|>": vocab["<|endoftext|>"]})
+    return tiktoken_encoding(DATASETS / "gpt2" / "vocab.json")
 
 
 def run_encode(*args: str) -> subprocess.CompletedProcess:

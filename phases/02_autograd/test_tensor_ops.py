@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from common import load
-from common.checks import assert_close, assert_equal, calling, expect_raises, require
+from common.checks import calling, expect_raises, require
 from common.torchcheck import check_numeric, check_op
 from grader import task
 
@@ -303,7 +303,7 @@ def test_tanh_relu_sigmoid_gelu():
 def softmax_cases(name, ours, theirs, grad_hint):
     for k, (shape, axis) in enumerate([((3, 5), -1), ((3, 5), 0), ((2, 3, 4), 1), ((2, 3, 4), -1), ((6,), 0)]):
         check(lambda a, ax=axis: ours(a, ax), lambda a, ax=axis: theirs(a, ax), [shape], f"Tensor{shape}.{name}(axis={axis})",
-              seed=k, hint=f"normalise along `axis` only (keepdims=True so the sums broadcast back)", grad_hint=grad_hint)
+              seed=k, hint="normalise along `axis` only (keepdims=True so the sums broadcast back)", grad_hint=grad_hint)
     extreme = np.array([[1e4, -1e4, 0.0, 1e4 - 1.0], [-1e4, -1e4 + 2.0, -1e4 + 1.0, -1e4]])
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         check(lambda a: ours(a, -1), lambda a: theirs(a, -1), [extreme], f"Tensor.{name}() at logits of +-1e4",

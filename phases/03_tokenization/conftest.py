@@ -5,8 +5,8 @@ Tests reach these helpers through the ``oracle`` fixture, which is this module:
     def test_something(oracle):
         expected = oracle.gpt2_ids("Hello world")        # tiktoken's ids with GPT-2's files
 
-- GPT-2's files are decoded here with a byte alphabet of our own, and tiktoken's Encoding
-  is built from them offline (no download).
+- GPT-2's files are decoded with a byte alphabet of the graders' own (``common.gpt2_bpe``), and
+  tiktoken's Encoding is built from them offline (no download).
 - ``slow_train`` is BPE training at its most obvious: count every pair again before each
   merge. Slow, but easy to trust; the learner's fast trainer must agree merge for merge.
 - ``show_ids_difference`` turns two lists of ids into a message a learner can act on.
@@ -15,7 +15,6 @@ Tests reach these helpers through the ``oracle`` fixture, which is this module:
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -25,11 +24,9 @@ import regex
 import tiktoken
 
 from common import repo_root
+# Re-exported for the tests, which reach them as oracle.spell, oracle.char_to_byte, ...
+from common.gpt2_bpe import EOT, EOT_ID, PATTERN, char_to_byte, read_files, spell, spelled, tiktoken_encoding  # noqa: F401
 
-# GPT-2's pre-tokenization pattern as tiktoken writes it (the contractions grouped).
-PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-EOT = "<|endoftext|>"
-EOT_ID = 50256
 _PRETOKEN = regex.compile(PATTERN)
 
 
@@ -60,47 +57,14 @@ def tinystories(split: str = "valid", chars: int | None = None) -> str:
 
 
 @functools.cache
-def char_to_byte() -> dict[str, int]:
-    """GPT-2's alphabet, read backwards: printable Latin-1 stands for itself, the rest from U+0100 on."""
-    keep = [b for b in range(256) if 0x21 <= b <= 0x7E or 0xA1 <= b <= 0xAC or 0xAE <= b <= 0xFF]
-    table = {chr(b): b for b in keep}
-    others = sorted(set(range(256)) - set(keep))
-    table.update({chr(0x100 + k): b for k, b in enumerate(others)})
-    return table
-
-
-def spelled(token: str) -> bytes:
-    """The bytes of a vocab.json token string (a ``<|...|>`` special stands for its own text)."""
-    if token.startswith("<|") and token.endswith("|>"):
-        return token.encode("utf-8")
-    table = char_to_byte()
-    return bytes(table[ch] for ch in token)
-
-
-def spell(token: bytes) -> str:
-    """The vocab.json string of a token's bytes."""
-    if token.startswith(b"<|") and token.endswith(b"|>"):
-        return token.decode("utf-8")
-    back = {b: ch for ch, b in char_to_byte().items()}
-    return "".join(back[b] for b in token)
-
-
-@functools.cache
 def gpt2() -> tuple[dict[int, bytes], list[tuple[bytes, bytes]]]:
-    """GPT-2's vocabulary (id -> bytes) and merges, read here."""
-    vocab_path, merges_path = gpt2_paths()
-    table = json.loads(vocab_path.read_text(encoding="utf-8"))
-    vocab = {i: spelled(s) for s, i in table.items()}
-    lines = [line for line in merges_path.read_text(encoding="utf-8").split("\n") if line and not line.startswith("#version")]
-    merges = [tuple(spelled(part) for part in line.split(" ")) for line in lines]
-    return vocab, merges
+    """GPT-2's vocabulary (id -> bytes) and merges, read by the oracle (common.gpt2_bpe)."""
+    return read_files(*gpt2_paths())
 
 
 @functools.cache
 def gpt2_encoding() -> tiktoken.Encoding:
-    vocab, _ = gpt2()
-    ranks = {token: i for i, token in vocab.items() if i != EOT_ID}
-    return tiktoken.Encoding(name="gpt2-offline", pat_str=PATTERN, mergeable_ranks=ranks, special_tokens={EOT: EOT_ID})
+    return tiktoken_encoding(gpt2_paths()[0])
 
 
 def gpt2_ids(text: str, special: bool = True) -> list[int]:

@@ -201,7 +201,7 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = np.array2string(to_numpy(self.data), separator=", ", precision=4, threshold=20, prefix="Tensor(")
-        extra = f", requires_grad=True" if self.requires_grad else ""
+        extra = ", requires_grad=True" if self.requires_grad else ""
         op = f", op={self._op!r}" if self._op else ""
         return f"Tensor({body}, dtype={self.dtype}{extra}{op})"
 
