@@ -6,7 +6,7 @@ import os
 import types
 from pathlib import Path
 
-from common.phases import load, repo_root
+from common.phases import load
 
 
 class Phase:
@@ -26,9 +26,6 @@ class Phase:
         self.folder = Path(folder or os.getcwd()).resolve()
         os.environ["SCRATCHGPT_PHASE"] = str(self.n)
         os.environ["SCRATCHGPT_IMPL_DIR"] = str(self.folder)
-        # A reference notebook (solutions/NN_name/) runs on the reference code of earlier phases.
-        if self.folder.parent == repo_root() / "solutions" and not os.environ.get("SCRATCHGPT_PRIOR"):
-            os.environ["SCRATCHGPT_PRIOR"] = "solutions"
 
     def module(self, name: str) -> types.ModuleType:
         """Import (or re-import, after an edit) this phase's module ``name``."""

@@ -52,9 +52,18 @@ def _choice(var: str, default: str) -> str:
     return value
 
 
+def _impl_of_dir() -> str:
+    """``solutions`` when the current phase's folder (``SCRATCHGPT_IMPL_DIR``) is a reference one, else ``phases``.
+
+    A reference notebook or folder then runs on the reference code of earlier phases too.
+    """
+    folder = os.environ.get("SCRATCHGPT_IMPL_DIR")
+    return "solutions" if folder and Path(folder).resolve().parent == repo_root() / "solutions" else "phases"
+
+
 def source_dir(n: int) -> Path:
     """The folder whose modules stand for phase ``n`` in this process."""
-    impl = _choice("SCRATCHGPT_IMPL", "phases")
+    impl = _choice("SCRATCHGPT_IMPL", _impl_of_dir())
     current = current_phase()
     if n == current and os.environ.get("SCRATCHGPT_IMPL_DIR"):
         return Path(os.environ["SCRATCHGPT_IMPL_DIR"]).resolve()

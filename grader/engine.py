@@ -98,7 +98,8 @@ def child_env(phase: int, impl: str, prior: str | None) -> dict[str, str]:
         folder = Path(impl).resolve()
         if not folder.is_dir():
             raise GraderError(f"IMPL={impl!r} is neither 'phases', 'solutions' nor a folder")
-        env["SCRATCHGPT_IMPL"] = "phases"
+        # A folder of solutions/ is the reference: earlier phases then default to the reference too.
+        env["SCRATCHGPT_IMPL"] = "solutions" if folder.parent == repo_root() / "solutions" else "phases"
         env["SCRATCHGPT_IMPL_DIR"] = str(folder)
     if prior is not None:
         if prior not in CHOICES:
@@ -248,4 +249,4 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     unknown = set(tasks or []) - set(known)
     if unknown:
         raise GraderError(f"phase {phase} has no task named {', '.join(sorted(unknown))}; its tasks are: {', '.join(known)}")
-    return Grade(phase, name, impl, prior or (impl if impl in CHOICES else "phases"), list(results.values()))
+    return Grade(phase, name, impl, prior or env["SCRATCHGPT_IMPL"], list(results.values()))

@@ -36,6 +36,18 @@ def test_impl_prior_and_impl_dir(clean_env, tmp_path):
         source_dir(1)
 
 
+def test_a_reference_folder_runs_on_reference_earlier_phases(clean_env, tmp_path):
+    """A notebook in solutions/NN_name/ sets only SCRATCHGPT_IMPL_DIR: earlier phases are the reference's."""
+    clean_env.setenv("SCRATCHGPT_PHASE", "2")
+    clean_env.setenv("SCRATCHGPT_IMPL_DIR", str(ROOT / "solutions" / "02_autograd"))
+    assert source_dir(1) == ROOT / "solutions" / "01_foundations"
+    clean_env.setenv("SCRATCHGPT_PRIOR", "phases")  # said outright, PRIOR wins
+    assert source_dir(1) == ROOT / "phases" / "01_foundations"
+    clean_env.delenv("SCRATCHGPT_PRIOR")
+    clean_env.setenv("SCRATCHGPT_IMPL_DIR", str(tmp_path))  # a learner's or a submission's folder
+    assert source_dir(1) == ROOT / "phases" / "01_foundations"
+
+
 def test_load_imports_once_and_allows_relative_imports(clean_env, tmp_path):
     clean_env.setenv("SCRATCHGPT_PHASE", "1")
     clean_env.setenv("SCRATCHGPT_IMPL_DIR", str(tmp_path))
