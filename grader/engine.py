@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -174,6 +175,18 @@ class _Run:
         return code
 
 
+def handout_tasks(readme: Path) -> list[str]:
+    """The task names of a handout's ``## Tasks`` table (rows ``| `name` | ...``), in its order.
+
+    Reports list tasks in this order, the order a learner meets them; tasks the table does
+    not name come last, in the order the grader collected them.
+    """
+    if not readme.is_file():
+        return []
+    section = re.search(r"^## Tasks\s*$(.*?)(?=^## |\Z)", readme.read_text(encoding="utf-8"), re.M | re.S)
+    return re.findall(r"^\|\s*`([a-z0-9_]+)`\s*\|", section.group(1), re.M) if section else []
+
+
 def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: list[str] | None = None,
         tests_dir: Path | None = None, list_only: bool = False) -> Grade:
     """Grade phase ``phase``: ``impl`` is 'phases', 'solutions' or a folder of the phase's modules."""
@@ -246,6 +259,8 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     for cid in order:
         c = cases[cid]
         results.setdefault(c.task, TaskResult(c.task, c.title, c.points)).cases.append(c)
+    rank = {t: i for i, t in enumerate(handout_tasks(tests_dir / "README.md"))}
+    results = dict(sorted(results.items(), key=lambda item: rank.get(item[0], len(rank))))
     unknown = set(tasks or []) - set(known)
     if unknown:
         raise GraderError(f"phase {phase} has no task named {', '.join(sorted(unknown))}; its tasks are: {', '.join(known)}")

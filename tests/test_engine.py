@@ -188,3 +188,25 @@ def test_phase_without_grader(course):
     (course / "phases/03_gamma").mkdir()
     proc = subprocess.run([sys.executable, "-m", "grader", "3"], cwd=course, capture_output=True, text=True)
     assert proc.returncode == 2 and "has no grader yet" in proc.stderr
+
+
+def test_report_follows_the_handout_order(course):
+    (course / "phases/01_alpha/README.md").write_text(textwrap.dedent("""\
+        # Alpha
+
+        | `double` | 9 | not the task table: a table before `## Tasks` |
+
+        ## Tasks
+
+        | task | points | what it checks |
+        | --- | ---: | --- |
+        | `todo` | 1 | reaches a stub |
+        | `wrong` | 1 | fails |
+        | `double` | 2 | doubles |
+
+        ## How to work
+
+        | `param` | 2 | after the table: ignored |
+        """))
+    result, _ = grade(1, "--task", "double", "--task", "wrong", "--task", "todo", "--task", "param", cwd=course)
+    assert [t["name"] for t in result["tasks"]] == ["todo", "wrong", "double", "param"]
