@@ -6,7 +6,7 @@ import os
 import types
 from pathlib import Path
 
-from common.phases import load
+from common.phases import CHOICES, load
 
 
 class Phase:
@@ -19,13 +19,21 @@ class Phase:
     >>> phase = Phase(1)
     >>> Matrix = phase.module("matrix").Matrix
     >>> phase.check("matrix_matmul")        # the same check as `make grade PHASE=1`
+
+    ``Phase(4, prior="solutions")`` runs this notebook and its checks on the reference code
+    of phases 1 to 3, as ``make grade PHASE=4 PRIOR=solutions`` does: for a learner whose
+    earlier phases are not finished yet.
     """
 
-    def __init__(self, n: int, folder: str | os.PathLike | None = None):
+    def __init__(self, n: int, folder: str | os.PathLike | None = None, *, prior: str | None = None):
         self.n = int(n)
         self.folder = Path(folder or os.getcwd()).resolve()
         os.environ["SCRATCHGPT_PHASE"] = str(self.n)
         os.environ["SCRATCHGPT_IMPL_DIR"] = str(self.folder)
+        if prior is not None:
+            if prior not in CHOICES:
+                raise ValueError(f"prior={prior!r}: expected one of {', '.join(CHOICES)}")
+            os.environ["SCRATCHGPT_PRIOR"] = prior
 
     def module(self, name: str) -> types.ModuleType:
         """Import (or re-import, after an edit) this phase's module ``name``."""

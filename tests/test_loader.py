@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from common import load, phase_name, source_dir
+from common import Phase, load, phase_name, source_dir
 from conftest import ROOT
 
 PHASE_DIRS = ["01_foundations", "02_autograd", "03_tokenization", "04_bigram_mlp", "05_transformer",
@@ -46,6 +46,19 @@ def test_a_reference_folder_runs_on_reference_earlier_phases(clean_env, tmp_path
     clean_env.delenv("SCRATCHGPT_PRIOR")
     clean_env.setenv("SCRATCHGPT_IMPL_DIR", str(tmp_path))  # a learner's or a submission's folder
     assert source_dir(1) == ROOT / "phases" / "01_foundations"
+
+
+def test_a_notebook_can_ask_for_reference_earlier_phases(clean_env):
+    """Phase(n, prior="solutions"): a learner's notebook on the reference code of earlier phases."""
+    for key in ("SCRATCHGPT_PHASE", "SCRATCHGPT_IMPL_DIR", "SCRATCHGPT_PRIOR"):
+        clean_env.setenv(key, "")  # Phase() sets them; monkeypatch then removes them after the test
+    folder = ROOT / "phases" / "04_bigram_mlp"
+    Phase(4, folder)
+    assert source_dir(3) == ROOT / "phases" / "03_tokenization" and source_dir(4) == folder
+    Phase(4, folder, prior="solutions")
+    assert source_dir(3) == ROOT / "solutions" / "03_tokenization" and source_dir(4) == folder
+    with pytest.raises(ValueError, match="prior='reference'"):
+        Phase(4, folder, prior="reference")
 
 
 def test_load_imports_once_and_allows_relative_imports(clean_env, tmp_path):
