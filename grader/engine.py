@@ -88,6 +88,9 @@ class Grade:
         return round(sum(t.max_score for t in self.tasks if t.status != "skipped"), 2)
 
 
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def child_env(phase: int, impl: str, prior: str | None) -> dict[str, str]:
     """The environment that tells :func:`common.load` which code to grade."""
     env = dict(os.environ)
@@ -111,6 +114,11 @@ def child_env(phase: int, impl: str, prior: str | None) -> dict[str, str]:
     # The repository must be importable by the child even without an installed package.
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo_root()), env.get("PYTHONPATH", "")) if p)
     env.setdefault("PYTHONFAULTHANDLER", "1")
+    # NumPy's BLAS runs on one thread unless the caller says otherwise: the graders' matrices
+    # are small, and threads that compete for busy cores can make a training task tens of
+    # times slower, so that a time limit would measure the machine instead of the code.
+    for var in BLAS_THREAD_VARS:
+        env.setdefault(var, "1")
     return env
 
 

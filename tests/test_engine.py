@@ -210,3 +210,13 @@ def test_report_follows_the_handout_order(course):
         """))
     result, _ = grade(1, "--task", "double", "--task", "wrong", "--task", "todo", "--task", "param", cwd=course)
     assert [t["name"] for t in result["tasks"]] == ["todo", "wrong", "double", "param"]
+
+
+def test_grading_runs_blas_on_one_thread_unless_told(clean_env):
+    from grader.engine import BLAS_THREAD_VARS, child_env
+
+    clean_env.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    clean_env.setenv("OMP_NUM_THREADS", "4")
+    env = child_env(1, "solutions", None)
+    assert env["OPENBLAS_NUM_THREADS"] == "1" and env["OMP_NUM_THREADS"] == "4"
+    assert set(BLAS_THREAD_VARS) <= set(env)
