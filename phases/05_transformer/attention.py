@@ -1,0 +1,165 @@
+"""Scaled dot-product attention and multi-head attention.
+
+Each position asks a question (its query ``q``), every position offers an answer label (its
+key ``k``) and a content (its value ``v``). The output at a position is the average of the
+values, weighted by how well its query matches each key::
+
+    weights = softmax(q kᵀ / √d_k + mask)      (T_q, T_k), each row sums to 1
+    out     = weights v                         (T_q, d_v)
+
+The mask adds ``-inf`` where a query must not look: after the softmax those weights are
+exactly 0. A language model uses the *causal* mask: position ``t`` sees positions ``0..t``.
+
+Multi-head attention runs ``n_head`` such attentions side by side on slices of size
+``head_dim = n_embd / n_head``, each free to look for something different, and mixes their
+outputs with one more linear layer. Grouped-query attention (GQA) lets groups of query
+heads share one key/value head, which shrinks the key/value cache at generation time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from common import load
+
+from .positions import apply_rope, rope_angles
+
+_tensor = load(2, "tensor")
+_nn = load(2, "nn")
+Tensor = _tensor.Tensor
+
+
+def causal_mask(T_q: int, T_k: int | None = None) -> np.ndarray:
+    """The additive causal mask ``(T_q, T_k)``, float32: 0 where a query may look, ``-inf`` where not.
+
+    The queries are the *last* ``T_q`` of ``T_k`` positions (``T_k = T_q`` when None), so
+    query ``i`` sits at position ``T_k - T_q + i`` and sees keys ``0`` up to that position,
+    itself included.
+    """
+    T_k = T_q if T_k is None else T_k
+    if T_q > T_k:
+        raise ValueError(f"causal_mask: {T_q} queries cannot be the last queries of only {T_k} keys")
+    # np.triu with an offset, or compare a column of query positions with a row of key positions.
+    # YOUR CODE HERE
+    raise NotImplementedError("causal_mask: not written yet; see its docstring and the handout")
+
+
+def padding_mask(is_pad) -> np.ndarray:
+    """The additive mask ``(B, 1, 1, T)`` that hides padding keys, float32.
+
+    ``is_pad``: bool ``(B, T)``, True where sequence ``b`` has a padding token at ``t``.
+    Broadcast against scores ``(B, n_head, T_q, T)``, it puts ``-inf`` in every column of
+    a padding key, for every head and every query. (A query that then sees no key at all,
+    as a left-padded first position would, gets NaN weights: pad on the right.)
+    """
+    is_pad = np.asarray(is_pad)
+    if is_pad.ndim != 2 or is_pad.dtype != bool:
+        raise ValueError(f"padding_mask takes a bool array (B, T), got dtype {is_pad.dtype} shape {is_pad.shape}")
+    # YOUR CODE HERE
+    raise NotImplementedError("padding_mask: not written yet; see its docstring and the handout")
+
+
+def attention_weights(q: Tensor, k: Tensor, mask=None) -> Tensor:
+    """``softmax(q kᵀ / √d_k + mask)`` over the keys: ``(..., T_q, T_k)``, each row sums to 1.
+
+    ``q``: ``(..., T_q, d_k)``; ``k``: ``(..., T_k, d_k)``; ``mask``: None or an additive
+    array broadcastable to ``(..., T_q, T_k)`` (0 or ``-inf``), e.g. :func:`causal_mask`.
+    """
+    # Without the 1/√d_k the scores grow like √d_k and the softmax saturates.
+    # YOUR CODE HERE
+    raise NotImplementedError("attention_weights: not written yet; see its docstring and the handout")
+
+
+def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask=None) -> Tensor:
+    """``attention_weights(q, k, mask) @ v``: ``(..., T_q, d_v)``.
+
+    ``v``: ``(..., T_k, d_v)``; the other arguments as for :func:`attention_weights`. This is
+    ``torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask)``.
+    """
+    # YOUR CODE HERE
+    raise NotImplementedError("scaled_dot_product_attention: not written yet; see its docstring and the handout")
+
+
+def split_heads(x: Tensor, n_head: int) -> Tensor:
+    """``(B, T, n_head * head_dim)`` -> ``(B, n_head, T, head_dim)``.
+
+    Head ``h`` takes features ``h * head_dim`` to ``(h + 1) * head_dim - 1`` of every position.
+    """
+    B, T, C = x.shape
+    if C % n_head:
+        raise ValueError(f"split_heads: {C} features do not split into {n_head} heads")
+    # Reshape so the last axis splits into (n_head, head_dim), then swap the T and head axes.
+    # YOUR CODE HERE
+    raise NotImplementedError("split_heads: not written yet; see its docstring and the handout")
+
+
+def merge_heads(x: Tensor) -> Tensor:
+    """The inverse of :func:`split_heads`: ``(B, n_head, T, head_dim)`` -> ``(B, T, n_head * head_dim)``."""
+    B, H, T, D = x.shape
+    # YOUR CODE HERE
+    raise NotImplementedError("merge_heads: not written yet; see its docstring and the handout")
+
+
+def repeat_kv(x: Tensor, n_rep: int) -> Tensor:
+    """``(B, n_kv_head, T, head_dim)`` -> ``(B, n_kv_head * n_rep, T, head_dim)`` for GQA.
+
+    Query head ``h`` uses key/value head ``h // n_rep``: each key/value head is repeated
+    ``n_rep`` times *in place* (``0, 0, 1, 1, ...`` for ``n_rep = 2``), not the whole
+    stack tiled. The identity when ``n_rep == 1``.
+    """
+    if n_rep == 1:
+        return x
+    # Index axis 1 with an integer array (phase 02's getitem adds the gradients back up).
+    # YOUR CODE HERE
+    raise NotImplementedError("repeat_kv: not written yet; see its docstring and the handout")
+
+
+class MultiHeadAttention(_nn.Module):
+    """Causal multi-head self-attention on ``x`` ``(B, T, n_embd)`` -> ``(B, T, n_embd)``.
+
+    ``MultiHeadAttention(n_embd, n_head, n_kv_head=None, bias=True, dropout=0.0,
+    rope_base=None, rng=rng)``. Its layers, in this order (phase-02 ``Linear`` and ``Dropout``):
+
+    - ``wq`` ``Linear(n_embd, n_head * head_dim)``     queries
+    - ``wk`` ``Linear(n_embd, n_kv_head * head_dim)``  keys
+    - ``wv`` ``Linear(n_embd, n_kv_head * head_dim)``  values
+    - ``wo`` ``Linear(n_head * head_dim, n_embd)``     mixes the heads' outputs
+    - ``attn_drop`` on the attention weights, ``resid_drop`` on the output
+
+    with ``head_dim = n_embd // n_head`` and ``n_kv_head = n_head`` when None (plain
+    multi-head attention). With ``rope_base`` set, queries and keys are rotated by
+    :func:`apply_rope` after the head split. The last attention weights are kept, as a
+    NumPy-or-CuPy array ``(B, n_head, T, T)``, in ``self.weights`` for plotting.
+    """
+
+    def __init__(self, n_embd: int, n_head: int, n_kv_head: int | None = None, *, bias: bool = True,
+                 dropout: float = 0.0, rope_base: float | None = None, rng: np.random.Generator):
+        n_kv_head = n_head if n_kv_head is None else n_kv_head
+        if n_embd % n_head:
+            raise ValueError(f"n_embd={n_embd} is not divisible by n_head={n_head}")
+        if n_head % n_kv_head:
+            raise ValueError(f"n_head={n_head} is not a multiple of n_kv_head={n_kv_head}")
+        self.n_embd, self.n_head, self.n_kv_head = n_embd, n_head, n_kv_head
+        self.head_dim = n_embd // n_head
+        self.rope_base = rope_base
+        self.weights = None
+        Linear = _nn.Linear
+        self.wq = Linear(n_embd, n_head * self.head_dim, bias, rng=rng)
+        self.wk = Linear(n_embd, n_kv_head * self.head_dim, bias, rng=rng)
+        self.wv = Linear(n_embd, n_kv_head * self.head_dim, bias, rng=rng)
+        self.wo = Linear(n_head * self.head_dim, n_embd, bias, rng=rng)
+        self.attn_drop = _nn.Dropout(dropout, rng=rng)
+        self.resid_drop = _nn.Dropout(dropout, rng=rng)
+
+    def forward(self, x: Tensor, is_pad=None) -> Tensor:
+        """``x`` ``(B, T, n_embd)``, ``is_pad`` None or bool ``(B, T)`` -> ``(B, T, n_embd)``.
+
+        Project, split into heads, rotate (RoPE), repeat the key/value heads (GQA), attend
+        under the causal mask (plus the padding mask), merge the heads, project back.
+        """
+        B, T, C = x.shape
+        # Keep the attention weights in self.weights (their .data) before dropout.
+        # YOUR CODE HERE
+        raise NotImplementedError("MultiHeadAttention.forward: not written yet; see its docstring and the handout")

@@ -1,0 +1,131 @@
+"""The layers of a transformer block: normalisation, the feed-forward network, the block.
+
+A block is two residual branches, each reading a normalised copy of the stream (pre-LN,
+as in GPT-2 and Llama)::
+
+    x = x + attn(ln1(x))        tokens exchange information
+    x = x + mlp(ln2(x))         each token thinks on its own
+
+The residual stream ``x`` itself is never normalised inside a block, so the gradient has a
+clean path from the loss to the embeddings however deep the stack.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from common import load
+
+from .attention import MultiHeadAttention
+
+_tensor = load(2, "tensor")
+_nn = load(2, "nn")
+Tensor = _tensor.Tensor
+
+
+class LayerNorm(_nn.Module):
+    """``(x - mean) / sqrt(var + eps) * weight + bias`` over the last axis (``n_embd``).
+
+    ``var`` is the *biased* variance (divide by ``n``, not ``n - 1``), as in PyTorch.
+    ``weight`` ``(n_embd,)`` starts at ones, ``bias`` ``(n_embd,)`` at zeros (None when
+    ``bias=False``), both float32.
+    """
+
+    def __init__(self, n_embd: int, eps: float = 1e-5, bias: bool = True):
+        self.eps = eps
+        self.weight = _nn.Parameter(np.ones(n_embd, dtype=np.float32))
+        self.bias = _nn.Parameter(np.zeros(n_embd, dtype=np.float32)) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` ``(..., n_embd)`` -> same shape."""
+        # Tensor ops only (mean, subtraction, power, sqrt): autograd does the backward.
+        # YOUR CODE HERE
+        raise NotImplementedError("LayerNorm.forward: not written yet; see its docstring and the handout")
+
+
+class RMSNorm(_nn.Module):
+    """``x / sqrt(mean(x²) + eps) * weight`` over the last axis: LayerNorm without centring
+    and without bias (Zhang and Sennrich, 2019; Llama). ``weight`` ``(n_embd,)`` starts at ones.
+
+    Llama and llama2.c use ``eps = 1e-5``, added *inside* the square root.
+    """
+
+    def __init__(self, n_embd: int, eps: float = 1e-5):
+        self.eps = eps
+        self.weight = _nn.Parameter(np.ones(n_embd, dtype=np.float32))
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``x`` ``(..., n_embd)`` -> same shape."""
+        # YOUR CODE HERE
+        raise NotImplementedError("RMSNorm.forward: not written yet; see its docstring and the handout")
+
+
+class FeedForward(_nn.Module):
+    """GPT's feed-forward network: ``drop(proj(gelu(fc(x))))``, ``(..., n_embd)`` -> same shape.
+
+    ``fc`` is ``Linear(n_embd, hidden)``, ``proj`` is ``Linear(hidden, n_embd)`` (with biases
+    when ``bias``), GELU is phase 02's tanh approximation, ``drop`` a ``Dropout(dropout)``.
+    GPT uses ``hidden = 4 * n_embd``.
+    """
+
+    def __init__(self, n_embd: int, hidden: int, *, bias: bool = True, dropout: float = 0.0,
+                 rng: np.random.Generator):
+        self.fc = _nn.Linear(n_embd, hidden, bias, rng=rng)
+        self.proj = _nn.Linear(hidden, n_embd, bias, rng=rng)
+        self.drop = _nn.Dropout(dropout, rng=rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        # YOUR CODE HERE
+        raise NotImplementedError("FeedForward.forward: not written yet; see its docstring and the handout")
+
+
+class SwiGLU(_nn.Module):
+    """Llama's gated feed-forward network: ``drop(w2(silu(w1(x)) * w3(x)))``.
+
+    ``silu(z) = z * sigmoid(z)``. ``w1`` (the gate) and ``w3`` (the up projection) are
+    ``Linear(n_embd, hidden)``, ``w2`` (down) is ``Linear(hidden, n_embd)``, created in the
+    order w1, w2, w3 and without biases unless ``bias``. Three matrices instead of two, so
+    Llama takes ``hidden`` about ``8/3 * n_embd`` to keep the parameter count of a 4x GELU MLP.
+    """
+
+    def __init__(self, n_embd: int, hidden: int, *, bias: bool = False, dropout: float = 0.0,
+                 rng: np.random.Generator):
+        self.w1 = _nn.Linear(n_embd, hidden, bias, rng=rng)
+        self.w2 = _nn.Linear(hidden, n_embd, bias, rng=rng)
+        self.w3 = _nn.Linear(n_embd, hidden, bias, rng=rng)
+        self.drop = _nn.Dropout(dropout, rng=rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        # YOUR CODE HERE
+        raise NotImplementedError("SwiGLU.forward: not written yet; see its docstring and the handout")
+
+
+class Block(_nn.Module):
+    """One pre-LN transformer block, ``(B, T, n_embd)`` -> ``(B, T, n_embd)``, built from a config.
+
+    Its parts, in this order: ``ln1`` (the norm before attention), ``attn``
+    (:class:`~attention.MultiHeadAttention`), ``ln2`` (the norm before the MLP), ``mlp``
+    (:class:`FeedForward` or :class:`SwiGLU`). Which norm and MLP, and every size, come from
+    ``config`` (a :class:`~model.GPTConfig`).
+    """
+
+    def __init__(self, config, *, rng: np.random.Generator):
+        c = config
+        self.ln1 = make_norm(c)
+        self.attn = MultiHeadAttention(c.n_embd, c.n_head, c.n_kv_head, bias=c.bias, dropout=c.dropout,
+                                       rope_base=c.rope_base if c.position == "rope" else None, rng=rng)
+        self.ln2 = make_norm(c)
+        mlp = SwiGLU if c.mlp == "swiglu" else FeedForward
+        self.mlp = mlp(c.n_embd, c.hidden, bias=c.bias, dropout=c.dropout, rng=rng)
+
+    def forward(self, x: Tensor, is_pad=None) -> Tensor:
+        """``x`` ``(B, T, n_embd)``; ``is_pad`` as for the attention. Two residual branches."""
+        # YOUR CODE HERE
+        raise NotImplementedError("Block.forward: not written yet; see its docstring and the handout")
+
+
+def make_norm(config) -> LayerNorm | RMSNorm:
+    """The normalisation layer a config asks for, of width ``n_embd``."""
+    if config.norm == "rmsnorm":
+        return RMSNorm(config.n_embd, config.norm_eps)
+    return LayerNorm(config.n_embd, config.norm_eps, config.bias)
