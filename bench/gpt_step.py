@@ -146,6 +146,12 @@ def main() -> None:
           f"{ours.num_parameters():,} parameters, float32")
     how = f"both set by --threads {args.threads}" if args.threads else "defaults of both"
     print(f"threads: NumPy/OpenBLAS {blas_threads()}, PyTorch {torch.get_num_threads()} ({how})")
+    with tensor.no_grad():
+        ours_logits = ours(xs[0]).data
+    with torch.no_grad():
+        theirs_logits = theirs(txs[0]).numpy()
+    print(f"same function: largest logit difference on the first batch {np.abs(ours_logits - theirs_logits).max():.2e}, "
+          f"relative {np.abs(ours_logits - theirs_logits).max() / np.abs(theirs_logits).max():.2e}")
     times = time_steps({"ours": our_step, "theirs": their_step}, args.warmup, args.steps, block=5)
     gap = max(abs(a - b) for a, b in zip(losses["ours"][:5], losses["theirs"][:5]))
     print(f"same computation: largest loss difference over the first 5 steps {gap:.2e}")

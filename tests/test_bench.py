@@ -1,0 +1,39 @@
+"""The training-step benchmarks still run, and both sides still compute the same thing.
+
+Each runs on a tiny model for two steps: the timings mean nothing here, but the differences
+the benchmark prints between our side and PyTorch's (losses; for the GPT also the logits of
+the first batch, relative to their size) must stay at float32 noise.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+CASES = {
+    "autograd_mlp": ["--width", "32", "--batch", "4", "--warmup", "1", "--steps", "2", "--threads", "1"],
+    "gpt_step": ["--layers", "1", "--embd", "16", "--heads", "2", "--block", "8", "--batch", "2", "--vocab", "11",
+                 "--warmup", "1", "--steps", "2", "--threads", "1"],
+    "gpt_step --llama": ["--llama", "--layers", "1", "--embd", "16", "--heads", "4", "--block", "8", "--batch", "2",
+                         "--vocab", "11", "--warmup", "1", "--steps", "2", "--threads", "1"],
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_benchmark_compares_the_same_computation(case):
+    script = ROOT / "bench" / f"{case.split()[0]}.py"
+    proc = subprocess.run([sys.executable, str(script), *CASES[case]], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    gap = re.search(r"largest loss difference over the first 5 steps ([0-9.e+-]+)", proc.stdout)
+    assert gap, f"no loss comparison in the output:\n{proc.stdout}"
+    assert float(gap.group(1)) < 1e-4, proc.stdout
+    if case.startswith("gpt_step"):  # at GPT-2's initial scale every loss is near ln V: compare logits
+        rel = re.search(r"largest logit difference on the first batch [0-9.e+-]+, relative ([0-9.e+-]+)", proc.stdout)
+        assert rel and float(rel.group(1)) < 1e-5, proc.stdout
+    assert re.search(r"ours / PyTorch = [0-9.]+x", proc.stdout), proc.stdout
