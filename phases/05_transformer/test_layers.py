@@ -214,8 +214,8 @@ def test_feed_forward(oracle):
         cfg = types.SimpleNamespace(n_embd=C, n_head=1, n_kv_head=1, bias=bias, norm="layernorm", mlp="gelu",
                                     mlp_hidden=hidden)
         want = [(n[4:], s) for n, s in oracle.block_layout(cfg) if n.startswith("mlp.")]
-        oracle.check_layout(ffn, want, what, "fc = Linear(n_embd, hidden) then proj = Linear(hidden, n_embd), created in "
-                                      "that order, with biases only when bias=True")
+        oracle.check_layout(ffn, want, what, "fc = Linear(n_embd, hidden) then proj = Linear(hidden, n_embd), "
+                                             "created in that order, with biases only when bias=True")
         P = oracle.torch_params(ffn)
         x, tx = oracle.leaf((2, 5, C), seed=C)
         expected = oracle.t_mlp({"m." + k: v for k, v in P.items()}, "m", tx, cfg)
@@ -233,8 +233,8 @@ def test_swiglu(oracle):
         cfg = types.SimpleNamespace(n_embd=C, n_head=1, n_kv_head=1, bias=bias, norm="rmsnorm", mlp="swiglu",
                                     mlp_hidden=hidden)
         want = [(n[4:], s) for n, s in oracle.block_layout(cfg) if n.startswith("mlp.")]
-        oracle.check_layout(mlp, want, what, "w1 = Linear(n_embd, hidden) (gate), w2 = Linear(hidden, n_embd) (down), "
-                                      "w3 = Linear(n_embd, hidden) (up), in that order")
+        oracle.check_layout(mlp, want, what, "w1 = Linear(n_embd, hidden) (gate), w2 = Linear(hidden, n_embd) "
+                                             "(down), w3 = Linear(n_embd, hidden) (up), in that order")
         P = oracle.torch_params(mlp)
         x, tx = oracle.leaf((2, 5, C), seed=C + 1)
         expected = oracle.t_mlp({"m." + k: v for k, v in P.items()}, "m", tx, cfg)
@@ -316,8 +316,8 @@ def test_block(oracle):
         what = f"Block({oracle.describe(cfg)}, rng=default_rng({i}))"
         block = oracle.make(lambda L, rng: L.layers.Block(cfg, rng=rng), what, seed=i)
         oracle.check_layout(block, oracle.block_layout(cfg), what,
-                     "ln1, attn, ln2, mlp in that order; make_norm(config) picks LayerNorm or RMSNorm, config.mlp "
-                     "picks FeedForward or SwiGLU")
+                            "ln1, attn, ln2, mlp in that order; make_norm(config) picks LayerNorm or RMSNorm, "
+                            "config.mlp picks FeedForward or SwiGLU")
         P = oracle.torch_params(block)
         x, tx = oracle.leaf((2, 8, cfg.n_embd), seed=20 + i)
         expected = oracle.t_block(P, "", tx, cfg, is_pad)
