@@ -67,25 +67,37 @@ def time_steps(steps: dict, warmup: int, repeats: int, block: int = 10) -> dict[
     return times
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_step_options(p: argparse.ArgumentParser, *, warmup: int, steps: int) -> None:
+    """The options every training-step benchmark shares: which code, how many steps, threads."""
     p.add_argument("--impl", default="solutions", choices=["solutions", "phases"])
-    p.add_argument("--width", type=int, default=512)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--warmup", type=int, default=10)
-    p.add_argument("--steps", type=int, default=50)
+    p.add_argument("--warmup", type=int, default=warmup)
+    p.add_argument("--steps", type=int, default=steps)
     p.add_argument("--threads", type=int, default=0,
                    help="set both NumPy's BLAS and PyTorch to this many threads (default: leave both as they are)")
-    args = p.parse_args()
+
+
+def start(args) -> None:
+    """Point ``common.load`` at ``--impl`` and apply ``--threads`` to both libraries."""
     os.environ["SCRATCHGPT_IMPL"] = args.impl
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+        _blas_call("set_num_threads", args.threads)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--width", type=int, default=512)
+    p.add_argument("--batch", type=int, default=64)
+    add_step_options(p, warmup=10, steps=50)
+    args = p.parse_args()
+    start(args)
     import torch
 
     from common import load
 
     nn, F, optim, tensor = load(2, "nn"), load(2, "functional"), load(2, "optim"), load(2, "tensor")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        _blas_call("set_num_threads", args.threads)
     width, batch = args.width, args.batch
     sizes = [width, width, width, width, N_CLASSES]
 

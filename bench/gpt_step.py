@@ -16,11 +16,10 @@ alternating blocks after a warm-up.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 
 import numpy as np
-from autograd_mlp import _blas_call, blas_threads, time_steps
+from autograd_mlp import add_step_options, blas_threads, start, time_steps
 
 
 def torch_gpt(model, cfg):
@@ -87,7 +86,6 @@ def torch_gpt(model, cfg):
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--impl", default="solutions", choices=["solutions", "phases"])
     p.add_argument("--llama", action="store_true", help="RMSNorm, SwiGLU, RoPE, GQA, no biases")
     p.add_argument("--layers", type=int, default=4)
     p.add_argument("--embd", type=int, default=128)
@@ -95,20 +93,14 @@ def main() -> None:
     p.add_argument("--block", type=int, default=64)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--vocab", type=int, default=512)
-    p.add_argument("--warmup", type=int, default=5)
-    p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--threads", type=int, default=0,
-                   help="set both NumPy's BLAS and PyTorch to this many threads (default: leave both as they are)")
+    add_step_options(p, warmup=5, steps=30)
     args = p.parse_args()
-    os.environ["SCRATCHGPT_IMPL"] = args.impl
+    start(args)
     import torch
 
     from common import load
 
     model_mod, F2, optim, tensor = load(5, "model"), load(2, "functional"), load(2, "optim"), load(2, "tensor")
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        _blas_call("set_num_threads", args.threads)
     extra = dict(norm="rmsnorm", mlp="swiglu", position="rope", n_kv_head=max(1, args.heads // 2), bias=False) \
         if args.llama else {}
     cfg = model_mod.GPTConfig(vocab_size=args.vocab, block_size=args.block, n_layer=args.layers, n_head=args.heads,
