@@ -8,6 +8,7 @@ variance, post-LN, a missing residual, ...) and names the one your output matche
 
 from __future__ import annotations
 
+import math
 import types
 
 import numpy as np
@@ -350,6 +351,55 @@ def outputs(oracle, module, inputs, what: str) -> np.ndarray:
         return oracle.values(module(*inputs), what)
 
 
+def t_attention_dropout(P: dict, x: torch.Tensor, n_head: int, keep_w, keep_y) -> torch.Tensor:
+    """Causal multi-head attention with the dropout masks given: ``keep_w`` on the weights
+    ``(B, H, T, T)``, ``keep_y`` on the output ``(B, T, C)`` (each 0 or 1/(1-p))."""
+    B, T, C = x.shape
+    D = C // n_head
+
+    def heads(name):
+        return (x @ P[name + ".weight"] + P[name + ".bias"]).view(B, T, n_head, D).transpose(1, 2)
+
+    scores = heads("wq") @ heads("wk").transpose(-2, -1) / math.sqrt(D)
+    scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
+    w = torch.softmax(scores, -1)
+    if keep_w is not None:
+        w = w * torch.as_tensor(keep_w)
+    y = (w @ heads("wv")).transpose(1, 2).reshape(B, T, C) @ P["wo.weight"] + P["wo.bias"]
+    return y * torch.as_tensor(keep_y)
+
+
+def check_attention_dropout(oracle, p: float) -> None:
+    """MultiHeadAttention in training mode: dropout on the weights, then on the output, both masks
+    drawn from the rng given, in that order (phase 02's rule: keep where rng.random(shape) >= p)."""
+    B, T, C, H = 2, 6, 16, 4
+    Tensor = load(2, "tensor").Tensor
+    what = f"MultiHeadAttention({C}, {H}, dropout={p}, rng=rng)"
+    mha = oracle.make(lambda L, rng: L.attention.MultiHeadAttention(C, H, dropout=p, rng=rng), what)
+    P = {n: t.detach() for n, t in oracle.torch_params(mha).items()}
+    x = np.random.default_rng(6).standard_normal((B, T, C))
+    state = mha.attn_drop.rng.bit_generator.state  # the rng as forward will find it
+
+    def masks(*shapes):
+        g = np.random.default_rng()
+        g.bit_generator.state = state
+        return [(g.random(shape) >= p) / (1 - p) for shape in shapes]
+
+    got = outputs(oracle, mha.train(), (Tensor(x),), f"{what}.train()(x) with x ({B}, {T}, {C})")
+    tx = torch.tensor(x)
+    with torch.no_grad():
+        expected = t_attention_dropout(P, tx, H, *masks((B, H, T, T), (B, T, C))).numpy()
+    hint = ("attn_drop on the attention weights (after the softmax, before @ v), then resid_drop on the output "
+            "of wo; each draws its mask from the rng when called, in that order")
+    if got.shape == expected.shape and not np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+        hint = oracle.diagnose(got, {
+            "attention without attn_drop: only the output is dropped": lambda: t_attention_dropout(
+                P, tx, H, None, *masks((B, T, C))),
+        }, hint, prefix="your output matches ")
+    assert_close(got, expected, rtol=1e-9, atol=1e-12,
+                 what=f"{what} in training mode, against PyTorch with the masks the same rng draws", hint=hint)
+
+
 @task(points=1, timeout=30)
 def test_dropout(oracle):
     """Dropout comes from config.dropout: active in train mode (seeded by rng), the identity in eval mode."""
@@ -375,6 +425,8 @@ def test_dropout(oracle):
         assert_close(got[~zero], expected[~zero] / (1 - p), rtol=1e-9, atol=1e-12,
                      what=f"{what} in training mode: the outputs not dropped, vs the eval output / (1 - p)",
                      hint="dropout goes last, on the output of the second Linear; the kept values are scaled by 1/(1-p)")
+
+    check_attention_dropout(oracle, p)
 
     cfg, cfg0 = oracle.config(dropout=p), oracle.config(dropout=0.0)
     idx = np.random.default_rng(3).integers(0, cfg.vocab_size, (2, 8))
