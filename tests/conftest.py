@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from grader import engine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -35,8 +37,14 @@ def grade(phase: int, *args: str, env: dict | None = None, cwd: Path = ROOT) -> 
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    """No SCRATCHGPT_* variables leak in from the caller's shell."""
+    """No SCRATCHGPT_* variables leak in from the caller's shell, and the processes a test starts
+    (notebook kernels, graders) run NumPy's BLAS on one thread unless the caller says otherwise,
+    as the grader does: the course's matrices are small, and on a busy machine two BLAS threads
+    per process fight over the cores and turn a one-minute notebook into ten."""
     for key in list(os.environ):
         if key.startswith("SCRATCHGPT_"):
             monkeypatch.delenv(key)
+    for var in engine.BLAS_THREAD_VARS:
+        if var not in os.environ:
+            monkeypatch.setenv(var, "1")
     return monkeypatch
