@@ -1,0 +1,74 @@
+"""``python -m common.train CONFIG``: train a GPT as a TOML config says (also ``make train``).
+
+    python -m common.train configs/demo.toml                      # your phase-06 code
+    python -m common.train configs/demo.toml --impl solutions     # the reference
+    python -m common.train configs/demo.toml --set lr=1e-3 --set max_steps=500 --resume
+
+The run's folder (``out_dir``) receives the tokenizer, the token files, ``log.jsonl``,
+``loss.png`` and ``ckpt.safetensors``; at the end a story is sampled from the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m common.train", description="Train a GPT from a TOML config.")
+    p.add_argument("config", nargs="?", help="a TOML file (configs/demo.toml); the defaults when left out")
+    p.add_argument("--impl", choices=["phases", "solutions"], default="phases",
+                   help="whose phase-06 code runs: yours (phases, default) or the reference (solutions)")
+    p.add_argument("--prior", choices=["phases", "solutions"], default=None,
+                   help="whose code of phases 01-05 (default: the same as --impl)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a key of the config (repeatable; one argument may hold several, space-separated)")
+    p.add_argument("--resume", action="store_true", help="go on from the run's checkpoint, if it has one")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (for logs and tests)")
+    p.add_argument("--no-sample", action="store_true", help="do not print a story at the end")
+    args = p.parse_args(argv)
+
+    os.environ["SCRATCHGPT_PHASE"] = "6"
+    os.environ["SCRATCHGPT_IMPL"] = args.impl
+    if args.prior:
+        os.environ["SCRATCHGPT_PRIOR"] = args.prior
+    os.environ.pop("SCRATCHGPT_IMPL_DIR", None)
+    from common import load
+
+    config = load(6, "config")
+    overrides = [item for text in args.set for item in shlex.split(text)]
+    try:
+        cfg = config.load_config(args.config, overrides)
+    except config.ConfigError as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return 2
+    trainer = load(6, "trainer")
+    try:
+        result = trainer.run(cfg, resume=args.resume, progress=not args.no_progress,
+                             say=lambda msg: print(msg, file=sys.stderr, flush=True))
+    except NotImplementedError as exc:
+        print(f"train: {exc}\n(the reference runs with --impl solutions, or `make train IMPL=solutions`)",
+              file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"train: {exc}", file=sys.stderr)
+        return 2
+    print(f"step {result['step']}: validation loss {result['val_loss']:.4f} after {result['elapsed']:.0f} s "
+          f"of training; log {result['log']}, plot {result['plot']}, checkpoint {result['checkpoint']}",
+          file=sys.stderr)
+    if result["interrupted"]:
+        return 130
+    if not args.no_sample and cfg.sample_tokens:
+        import numpy as np
+
+        story = trainer.sample(result["model"], result["tokenizer"], cfg.prompt, cfg.sample_tokens,
+                               temperature=cfg.temperature, top_k=cfg.top_k,
+                               rng=np.random.default_rng(cfg.seed))
+        print("\n" + story.split("<|endoftext|>")[0].strip() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
