@@ -171,10 +171,18 @@ def load_config(path: str | os.PathLike | None = None, overrides: list[str] | tu
     return cfg
 
 
+# What nanoGPT and CS336 call some of these keys, for a suggestion when one of their names is used.
+OTHER_NAMES = {"learning_rate": "lr", "max_iters": "max_steps", "warmup_iters": "warmup_steps",
+               "lr_decay_iters": "cosine_steps", "min_learning_rate": "min_lr", "d_model": "n_embd",
+               "num_layers": "n_layer", "num_heads": "n_head", "context_length": "block_size",
+               "eval_interval": "eval_every", "eval_iters": "eval_batches", "d_ff": "mlp_hidden",
+               "max_l2_norm": "grad_clip"}
+
+
 def _suggest(key: str) -> str:
     import difflib
 
-    close = difflib.get_close_matches(key, list(_types()), n=1)
+    close = [OTHER_NAMES[key]] if key in OTHER_NAMES else difflib.get_close_matches(key, list(_types()), n=1)
     return f"did you mean {close[0]!r}?" if close else "see TrainConfig in config.py for the keys"
 
 

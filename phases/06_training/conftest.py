@@ -1,0 +1,195 @@
+"""What phase 06's graders share: a tiny language model with a PyTorch twin, a spy optimizer,
+and a way to run the learner's trainer in a fresh Python process.
+
+Tests reach these helpers through the ``kit`` fixture, which is this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from common import load
+from common.data import tinystories
+
+
+@pytest.fixture(scope="session")
+def kit():
+    """This module: the graders' helpers."""
+    return sys.modules[__name__]
+
+
+# ---------------------------------------------------------------- a tiny model and its twin
+
+
+def tiny_lm(vocab: int = 11, width: int = 6, dropout: float = 0.0, seed: int = 0, dtype=np.float64):
+    """``logits = drop(wte[idx]) @ W + b`` on the learner's phase-02 ``Module``: a bigram-like model
+    ``(B, T) -> (B, T, vocab)`` small enough to mirror exactly in PyTorch, float64 by default.
+
+    ``model.calls`` records, for every forward, whether grad mode was on and whether it was training.
+    """
+    nn, tensor = load(2, "nn"), load(2, "tensor")
+    g = np.random.default_rng(seed)
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            self.wte = nn.Embedding(vocab, width, rng=g)
+            self.head = nn.Linear(width, vocab, rng=g)
+            self.drop = nn.Dropout(dropout, rng=np.random.default_rng(seed + 1))
+            for p in (self.wte.weight, self.head.weight, self.head.bias):
+                p.data = g.normal(0, 0.7, p.shape).astype(dtype)
+            self.calls = []
+
+        def forward(self, idx):
+            self.calls.append({"grad": tensor.is_grad_enabled(), "training": self.training})
+            return self.head(self.drop(self.wte(idx)))
+
+    return Tiny()
+
+
+def torch_params(model) -> dict[str, torch.Tensor]:
+    """float64 leaf copies of a tiny model's weights, by name."""
+    return {name: torch.tensor(np.array(p.data, dtype=np.float64), requires_grad=True)
+            for name, p in model.named_parameters()}
+
+
+def torch_logits(P: dict, idx: np.ndarray) -> torch.Tensor:
+    """The tiny model's logits in PyTorch (no dropout)."""
+    return P["wte.weight"][torch.as_tensor(idx)] @ P["head.weight"] + P["head.bias"]
+
+
+def torch_loss(P: dict, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
+    logits = torch_logits(P, x)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), torch.as_tensor(y).reshape(-1))
+
+
+class SpyOptimizer:
+    """Plain SGD (``p -= lr * grad``) over the given groups that records what it was handed:
+    the ``lr`` of each group and a copy of every gradient at each ``step``, and each ``zero_grad``."""
+
+    def __init__(self, params, lr: float = 0.123):
+        self.param_groups = [{"params": list(params), "lr": lr, "weight_decay": 0.0}]
+        self.events: list[tuple] = []
+
+    def zero_grad(self):
+        self.events.append(("zero_grad",))
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def step(self):
+        grads = [None if p.grad is None else np.array(p.grad, copy=True)
+                 for group in self.param_groups for p in group["params"]]
+        self.events.append(("step", [g["lr"] for g in self.param_groups], grads))
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.data = p.data - group["lr"] * p.grad
+
+    def steps(self) -> list:
+        return [e for e in self.events if e[0] == "step"]
+
+
+# ---------------------------------------------------------------- runs in a fresh process
+
+RUNNER = textwrap.dedent("""
+    import json, sys
+    from common import load
+    overrides, resume = json.loads(sys.argv[1]), sys.argv[2] == "resume"
+    cfg = load(6, "config").load_config(None, overrides)
+    result = load(6, "trainer").run(cfg, resume=resume, progress=False, say=lambda m: None)
+    print(json.dumps({"step": result["step"], "val_loss": result["val_loss"]}))
+""")
+
+
+def small_texts(folder: Path, train_chars: int = 200_000, valid_chars: int = 40_000) -> tuple[Path, Path]:
+    """The first characters of the bundled TinyStories sample, as two small text files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for split, n in (("train", train_chars), ("valid", valid_chars)):
+        path = folder / f"{split}.txt"
+        with open(tinystories(split, which="sample", quiet=True), encoding="utf-8") as f:
+            path.write_text(f.read(n), encoding="utf-8")
+        out.append(path)
+    return out[0], out[1]
+
+
+def tiny_run_config(out_dir: Path, texts: tuple[Path, Path], **changes) -> list[str]:
+    """``key=value`` overrides for a run that takes seconds: a one-layer GPT with dropout on."""
+    settings = dict(out_dir=str(out_dir), train_text=str(texts[0]), valid_text=str(texts[1]), tokenizer="bpe",
+                    vocab_size=300, n_layer=1, n_head=2, n_embd=16, block_size=16, dropout=0.1, batch_size=4,
+                    max_steps=16, cosine_steps=16, warmup_steps=3, lr=3e-3, min_lr=3e-4, weight_decay=0.1,
+                    eval_every=8, eval_batches=2, checkpoint_every=4, plot=False, sample_tokens=0, seed=7)
+    settings.update(changes)
+    return [f"{k}={json.dumps(v)}" for k, v in settings.items()]
+
+
+def start_run(overrides: list[str], resume: bool = False) -> subprocess.Popen:
+    """The learner's ``trainer.run`` in a new Python process (the grader's environment: same code)."""
+    return subprocess.Popen([sys.executable, "-c", RUNNER, json.dumps(overrides), "resume" if resume else "new"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+
+
+def finish(proc: subprocess.Popen, what: str, timeout: float = 120) -> dict:
+    """Wait for a run; its summary, or an AssertionError with the end of what it printed."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError(f"{what}: still running after {timeout:.0f} s") from None
+    if proc.returncode != 0:
+        tail = "\n".join(err.strip().splitlines()[-12:])
+        if "NotImplementedError" in err:
+            line = [x for x in err.splitlines() if "NotImplementedError" in x][-1]
+            raise NotImplementedError(f"{what} stopped on a stub: {line.split('NotImplementedError:')[-1].strip()}")
+        raise AssertionError(f"{what} failed (exit {proc.returncode}):\n{tail}")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run(overrides: list[str], what: str, resume: bool = False) -> dict:
+    return finish(start_run(overrides, resume), what)
+
+
+def read_checkpoint(path: Path) -> tuple[dict, dict]:
+    """A checkpoint's tensors and metadata, read with Hugging Face's safetensors (not the learner's io)."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="numpy") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}, dict(f.metadata() or {})
+
+
+def compare_runs(a: Path, b: Path, what: str, hint: str) -> None:
+    """Require two final checkpoints to hold identical tensors (to the byte), step and generator states."""
+    ta, ma = read_checkpoint(a)
+    tb, mb = read_checkpoint(b)
+    if set(ta) != set(tb):
+        raise AssertionError(f"{what}: the checkpoints hold different tensors: only in the straight run "
+                             f"{sorted(set(ta) - set(tb))[:6]}, only in the resumed one {sorted(set(tb) - set(ta))[:6]}")
+    differ = [k for k in ta if ta[k].shape != tb[k].shape or ta[k].tobytes() != tb[k].tobytes()]
+    notes = []
+    if ma.get("step") != mb.get("step"):
+        notes.append(f"step: straight {ma.get('step')}, resumed {mb.get('step')}")
+    if ma.get("rng") != mb.get("rng"):
+        notes.append("the random generators end in different states")
+    if differ or notes:
+        weights = [k for k in differ if k.startswith("model.")]
+        moments = [k for k in differ if not k.startswith("model.")]
+        raise AssertionError(
+            f"{what}: the resumed run ends different from the uninterrupted one: {len(weights)} weight tensors "
+            f"differ (e.g. {weights[:3]}), {len(moments)} optimizer tensors differ (e.g. {moments[:3]})"
+            + ("; " + "; ".join(notes) if notes else "") + f".\nHint: {hint}")
+
+
+RESUME_HINT = ("a checkpoint must hold everything the next step depends on: the weights, AdamW's m and v and each "
+               "parameter's step count, the step, and the state of every generator (the batch sampler's and the one "
+               "dropout draws from), each restored in place (rng.bit_generator.state = saved)")

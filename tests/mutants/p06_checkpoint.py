@@ -1,0 +1,25 @@
+"""Learner bugs in phase 06's checkpoint.py (see tests/test_mutants.py)."""
+
+MUTANTS = [
+    {"name": "ckpt_rng_not_saved", "phase": 6, "module": "checkpoint.py", "task": "checkpoint",
+     "old": '"rng": json.dumps({name: rng.bit_generator.state for name, rng in rngs.items()}),',
+     "new": '"rng": json.dumps({}),',
+     "says": ["generators in 'rng'"]},
+    {"name": "ckpt_rng_replaced_not_restored_in_place", "phase": 6, "module": "checkpoint.py", "task": "checkpoint",
+     "old": "        rng.bit_generator.state = rng_states[name]\n",
+     "new": "        rngs[name] = np.random.default_rng()\n        rngs[name].bit_generator.state = rng_states[name]\n",
+     "says": ["in place"]},
+    {"name": "ckpt_step_counts_lost", "phase": 6, "module": "checkpoint.py", "task": "checkpoint",
+     "old": '{int(i): {"step": step, "m"', "new": '{int(i): {"step": 1, "m"',
+     "says": ["step count"]},
+    {"name": "ckpt_config_not_checked", "phase": 6, "module": "checkpoint.py", "task": "checkpoint_errors",
+     "old": "    if differ:\n", "new": "    if False:\n",
+     "says": ["n_embd"]},
+    {"name": "ckpt_first_problem_only", "phase": 6, "module": "checkpoint.py", "task": "checkpoint_errors",
+     "old": '"; ".join(problems))', "new": '"; ".join(problems[:1]))',
+     "says": ["every missing"]},
+    {"name": "ckpt_dropout_rng_not_restored", "phase": 6, "module": "checkpoint.py", "task": "resume_bit_for_bit",
+     "old": "        rng.bit_generator.state = rng_states[name]\n",
+     "new": "        if name == 'batch':\n            rng.bit_generator.state = rng_states[name]\n",
+     "says": ["resumed run ends different", "generator"]},
+]

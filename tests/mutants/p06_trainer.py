@@ -1,0 +1,38 @@
+"""Learner bugs in phase 06's trainer.py (see tests/test_mutants.py)."""
+
+MUTANTS = [
+    {"name": "step_clip_after_step", "phase": 6, "module": "trainer.py", "task": "train_step",
+     "old": "    norm = clip_grad_norm(params, grad_clip)\n    skipped = not (math.isfinite(norm) and grads_are_finite(params))\n"
+            "    if skipped:\n        optimizer.zero_grad()\n    else:\n        optimizer.step()\n",
+     "new": "    optimizer.step()\n    norm = clip_grad_norm(params, grad_clip)\n    skipped = False\n",
+     "says": ["unclipped"]},
+    {"name": "step_no_zero_grad", "phase": 6, "module": "trainer.py", "task": "train_step",
+     "old": "    optimizer.zero_grad()\n    loss = lm_loss(model, x, y)\n", "new": "    loss = lm_loss(model, x, y)\n",
+     "says": ["plus the last"]},
+    {"name": "step_lr_not_set", "phase": 6, "module": "trainer.py", "task": "train_step",
+     "old": '        group["lr"] = lr\n', "new": "        pass\n",
+     "says": ["group['lr']"]},
+    {"name": "step_nan_not_skipped", "phase": 6, "module": "trainer.py", "task": "train_step",
+     "old": "    skipped = not (math.isfinite(norm) and grads_are_finite(params))\n", "new": "    skipped = False\n",
+     "says": ["skip"]},
+    {"name": "eval_records_graph", "phase": 6, "module": "trainer.py", "task": "evaluate",
+     "old": "        with _tensor.no_grad():\n            for i, (x, y)",
+     "new": "        with contextlib.nullcontext():\n            for i, (x, y)",
+     "says": ["graph"]},
+    {"name": "eval_dropout_on", "phase": 6, "module": "trainer.py", "task": "evaluate",
+     "old": "    model.eval()\n    total, count = 0.0, 0\n", "new": "    total, count = 0.0, 0\n",
+     "says": ["dropout"]},
+    {"name": "eval_mean_of_batch_means", "phase": 6, "module": "trainer.py", "task": "evaluate",
+     "old": "                total += lm_loss(model, x, y).item() * y.size\n                count += y.size\n",
+     "new": "                total += lm_loss(model, x, y).item()\n                count += 1\n",
+     "says": ["mean of the batch means"]},
+    {"name": "eval_batches_redrawn", "phase": 6, "module": "trainer.py", "task": "evaluate",
+     "old": "            for i, (x, y) in enumerate(eval_batches(tokens, batch_size, block_size)):",
+     "new": "            for i, (x, y) in enumerate(get_batch(tokens, batch_size, block_size, np.random.default_rng())\n"
+            "                                       for _ in range(max_batches)):",
+     "says": ["same windows"]},
+    {"name": "run_targets_not_shifted", "phase": 6, "module": "batches.py", "task": "training_reaches_bar",
+     "old": "    return windows[:, :-1], windows[:, 1:]\n    ### END SOLUTION\n\n\ndef eval_batches",
+     "new": "    return windows[:, :-1], windows[:, :-1]\n    ### END SOLUTION\n\n\ndef eval_batches",
+     "says": ["one nat"]},
+]

@@ -1,0 +1,57 @@
+"""The catalogue of learner bugs: each one, planted in a copy of the reference, fails its task
+with a message that names it.
+
+A mutant is a dict in ``tests/mutants/pNN_*.py`` (list ``MUTANTS``)::
+
+    {"name": "adam_l2", "phase": 6, "module": "adamw.py", "task": "adamw_step",
+     "old": "exact reference text", "new": "the buggy text", "says": ["words", "the message must hold"]}
+
+``old`` must occur exactly once in ``solutions/NN_name/module``. The copy is graded on the
+one task with the reference code of earlier phases; the task must lose points, and the
+failure message must contain every word of ``says`` (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+
+import pytest
+
+from common import phase_name
+from conftest import ROOT, grade
+
+
+def catalogue() -> list[dict]:
+    out = []
+    for path in sorted((ROOT / "tests" / "mutants").glob("p[0-9]*.py")):
+        spec = importlib.util.spec_from_file_location(f"mutants_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        out += [{**m, "file": path.name} for m in module.MUTANTS]
+    return out
+
+
+MUTANTS = catalogue()
+
+
+def test_names_are_unique():
+    names = [m["name"] for m in MUTANTS]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m["name"])
+def test_mutant_is_caught_and_named(mutant, tmp_path, clean_env):
+    name = phase_name(mutant["phase"])
+    copy = tmp_path / name
+    shutil.copytree(ROOT / "solutions" / name, copy, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
+    source = (copy / mutant["module"]).read_text()
+    assert source.count(mutant["old"]) == 1, \
+        f"{mutant['file']}: {mutant['name']}: its 'old' text occurs {source.count(mutant['old'])} times in {mutant['module']}"
+    (copy / mutant["module"]).write_text(source.replace(mutant["old"], mutant["new"]))
+    result, report = grade(mutant["phase"], "--impl", str(copy), "--prior", "solutions", "--task", mutant["task"])
+    (task,) = [t for t in result["tasks"] if t["name"] == mutant["task"]]
+    assert task["score"] < task["max_score"], f"{mutant['name']} is not caught by {mutant['task']}:\n{report}"
+    message = " ".join(c["message"] for c in task["cases"]).lower()
+    missing = [w for w in mutant["says"] if w.lower() not in message]
+    assert not missing, f"{mutant['name']}: the message does not say {missing}:\n{task['message']}"
