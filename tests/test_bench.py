@@ -21,6 +21,8 @@ CASES = {
                  "--warmup", "1", "--steps", "2", "--threads", "1"],
     "gpt_step --llama": ["--llama", "--layers", "1", "--embd", "16", "--heads", "4", "--block", "8", "--batch", "2",
                          "--vocab", "11", "--warmup", "1", "--steps", "2", "--threads", "1"],
+    "train_step": ["--layers", "1", "--embd", "16", "--heads", "2", "--block", "8", "--batch", "2", "--vocab", "11",
+                   "--warmup", "1", "--steps", "4", "--threads", "1"],
 }
 
 
