@@ -7,7 +7,7 @@ TORCH_INDEX ?=
 PHASE       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test grade lab release release-check course bench data tokens clean
+.PHONY: help venv test grade lab release release-check course bench data tokens train demo clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -32,6 +32,14 @@ grade: $(VENV)/.installed  ## grade a phase: make grade PHASE=N
 	@test -n "$(PHASE)" || { echo "Say which phase: make grade PHASE=1"; exit 2; }
 	@$(PY) -m grader $(PHASE) $(if $(IMPL),--impl $(IMPL)) $(if $(PRIOR),--prior $(PRIOR)) \
 		$(if $(TASK),--task $(TASK)) $(if $(JSON),--json $(JSON)) $(if $(GRADESCOPE),--gradescope $(GRADESCOPE))
+
+train: $(VENV)/.installed  ## train a GPT: make train CONFIG=configs/demo.toml [IMPL=solutions] [SET="lr=1e-3 max_steps=500"] [RESUME=1]
+	@test -n "$(CONFIG)" || { echo "Say which config: make train CONFIG=configs/demo.toml"; exit 2; }
+	@$(PY) -m common.train $(CONFIG) $(if $(IMPL),--impl $(IMPL)) $(if $(PRIOR),--prior $(PRIOR)) \
+		$(if $(SET),--set "$(SET)") $(if $(RESUME),--resume)
+
+demo: $(VENV)/.installed  ## the reference GPT trained on the TinyStories sample (CPU, about 5 minutes), then a story
+	@$(PY) -m common.train configs/demo.toml --impl solutions
 
 lab: $(VENV)/.installed  ## open JupyterLab on the phase notebooks
 	$(PY) -m jupyter lab --notebook-dir=phases
