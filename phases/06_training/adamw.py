@@ -17,6 +17,8 @@ AdamW shrinks the weight itself, before and apart from the adaptive step::
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from common import load

@@ -17,6 +17,8 @@ AdamW shrinks the weight itself, before and apart from the adaptive step::
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from common import load
@@ -105,7 +107,7 @@ class AdamW:
                 m += (1 - beta1) * g
                 v *= beta2
                 v += (1 - beta2) * (g * g)
-                denom = xp.sqrt(v) / np.sqrt(1 - beta2**t)
+                denom = xp.sqrt(v) / math.sqrt(1 - beta2**t)
                 denom += eps
                 update = m * (lr / (1 - beta1**t))
                 update /= denom
