@@ -15,10 +15,7 @@ def read_log(path: str | os.PathLike) -> list[dict]:
 def plot_log(log_path: str | os.PathLike, png_path: str | os.PathLike) -> None:
     """Training loss (each step, faint, and its moving average) and validation loss against the
     step, on one figure, written atomically to ``png_path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: drawing to a file leaves a notebook's backend alone
 
     records = read_log(log_path)
     if not records:
@@ -29,7 +26,8 @@ def plot_log(log_path: str | os.PathLike, png_path: str | os.PathLike) -> None:
     smooth = [sum(train[max(0, i - window + 1):i + 1]) / len(train[max(0, i - window + 1):i + 1])
               for i in range(len(train))]
     val = [(r["step"], r["val_loss"]) for r in records if "val_loss" in r]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
     ax.plot(steps, train, color="tab:blue", alpha=0.25, lw=0.8)
     ax.plot(steps, smooth, color="tab:blue", label="train")
     if val:
@@ -42,5 +40,4 @@ def plot_log(log_path: str | os.PathLike, png_path: str | os.PathLike) -> None:
     png_path = Path(png_path)
     tmp = png_path.with_name(f".{png_path.stem}.{os.getpid()}.tmp.png")
     fig.savefig(tmp, dpi=100)
-    plt.close(fig)
     os.replace(tmp, png_path)
