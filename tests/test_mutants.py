@@ -7,19 +7,23 @@ A mutant is a dict in ``tests/mutants/pNN_*.py`` (list ``MUTANTS``)::
      "old": "exact reference text", "new": "the buggy text", "says": ["words", "the message must hold"]}
 
 ``old`` must occur exactly once in ``solutions/NN_name/module``. The copy is graded on the
-one task with the reference code of earlier phases; the task must lose points, and the
-failure message must contain every word of ``says`` (case-insensitive).
+one task with the reference code of earlier phases; the task must lose points, and its
+failure messages must contain every word of ``says`` (case-insensitive). The selected mutants
+are graded two at a time first; then each one's test reports on its own.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from common import phase_name
 from conftest import ROOT, grade
+from grader import engine
 
 
 def catalogue() -> list[dict]:
@@ -40,10 +44,10 @@ def test_names_are_unique():
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m["name"])
-def test_mutant_is_caught_and_named(mutant, tmp_path, clean_env):
+def plant_and_grade(mutant: dict, where) -> tuple[dict, str]:
+    """Copy the reference phase to ``where``, plant the bug, grade the one task: (its result, the report)."""
     name = phase_name(mutant["phase"])
-    copy = tmp_path / name
+    copy = where / name
     shutil.copytree(ROOT / "solutions" / name, copy, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
     source = (copy / mutant["module"]).read_text()
     assert source.count(mutant["old"]) == 1, \
@@ -51,6 +55,40 @@ def test_mutant_is_caught_and_named(mutant, tmp_path, clean_env):
     (copy / mutant["module"]).write_text(source.replace(mutant["old"], mutant["new"]))
     result, report = grade(mutant["phase"], "--impl", str(copy), "--prior", "solutions", "--task", mutant["task"])
     (task,) = [t for t in result["tasks"] if t["name"] == mutant["task"]]
+    return task, report
+
+
+@pytest.fixture(scope="session")
+def graded(request, tmp_path_factory):
+    """Every selected mutant graded, two at a time (each grade is a child process that mostly waits
+    on imports and one core): name -> (task result, report), or the exception its grading raised."""
+    wanted = [item.callspec.params["mutant"] for item in request.session.items
+              if item.originalname == "test_mutant_is_caught_and_named"]
+    blas = {var: "1" for var in engine.BLAS_THREAD_VARS if var not in os.environ}
+    keep = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SCRATCHGPT_")}
+    os.environ.update(blas)
+
+    def one(mutant):
+        try:
+            return plant_and_grade(mutant, tmp_path_factory.mktemp(mutant["name"]))
+        except Exception as exc:  # noqa: BLE001 - reported by the mutant's own test
+            return exc
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+            return dict(zip((m["name"] for m in wanted), pool.map(one, wanted)))
+    finally:
+        for var in blas:
+            os.environ.pop(var, None)
+        os.environ.update(keep)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m["name"])
+def test_mutant_is_caught_and_named(mutant, graded):
+    outcome = graded[mutant["name"]]
+    if isinstance(outcome, Exception):
+        raise outcome
+    task, report = outcome
     assert task["score"] < task["max_score"], f"{mutant['name']} is not caught by {mutant['task']}:\n{report}"
     message = " ".join(c["message"] for c in task["cases"]).lower()
     missing = [w for w in mutant["says"] if w.lower() not in message]
