@@ -100,3 +100,13 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_goes_on(tmp_path):
     more = train(*args[:-1], args[-1] + f" max_steps={steps[-1] + 2}", "--resume")
     assert more.returncode == 0, more.stderr
     assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == list(range(1, steps[-1] + 3))
+
+
+def test_gpt2_tokenizer_run(tmp_path):
+    """tokenizer = "gpt2": GPT-2's bundled files encode the text; no tokenizer folder is made."""
+    proc = train("--impl", "solutions", "--no-progress",
+                 *small_run(tmp_path, tokenizer="gpt2", vocab_size=50257, max_steps=3, sample_tokens=3))
+    assert proc.returncode == 0, proc.stderr
+    assert "vocabulary 50257" in proc.stderr and not (tmp_path / "run" / "tokenizer").exists()
+    too_small = train("--impl", "solutions", *small_run(tmp_path, tokenizer="gpt2", vocab_size=512))
+    assert too_small.returncode == 2 and "GPT-2's tokenizer has 50257 ids" in too_small.stderr
