@@ -1,8 +1,8 @@
 """Phase 06 benchmark: tokens/s of a whole training step (forward, backward, global-norm clipping,
 AdamW with parameter groups) on our engine against the same model and optimizer in PyTorch (CPU, eager).
 
-    python bench/train_step.py [--impl solutions|phases] [--layers 4] [--embd 128] [--heads 4]
-                               [--block 128] [--batch 16] [--vocab 512] [--steps 20] [--threads N]
+    python bench/train_step.py [--impl solutions|phases] [--layers 2] [--embd 128] [--heads 4]
+                               [--block 64] [--batch 32] [--vocab 512] [--steps 20] [--threads N]
 
 Our side is phase 06's ``train_step`` with its ``AdamW(param_groups(model, 0.1))`` and
 ``clip_grad_norm``; the batches come from ``get_batch`` over a random token array. PyTorch's side
@@ -25,11 +25,11 @@ from gpt_step import torch_gpt
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--layers", type=int, default=4)
+    p.add_argument("--layers", type=int, default=2)
     p.add_argument("--embd", type=int, default=128)
     p.add_argument("--heads", type=int, default=4)
-    p.add_argument("--block", type=int, default=128)
-    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--block", type=int, default=64)
+    p.add_argument("--batch", type=int, default=32)
     p.add_argument("--vocab", type=int, default=512)
     p.add_argument("--clip", type=float, default=1.0)
     add_step_options(p, warmup=3, steps=20)
