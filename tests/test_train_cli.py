@@ -110,3 +110,17 @@ def test_gpt2_tokenizer_run(tmp_path):
     assert "vocabulary 50257" in proc.stderr and not (tmp_path / "run" / "tokenizer").exists()
     too_small = train("--impl", "solutions", *small_run(tmp_path, tokenizer="gpt2", vocab_size=512))
     assert too_small.returncode == 2 and "GPT-2's tokenizer has 50257 ids" in too_small.stderr
+
+
+def test_demo_reads_the_sample_even_after_make_data(clean_env, tmp_path):
+    """``tinystories-sample:`` is always the bundled sample; ``tinystories:`` the full set once fetched."""
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "TinyStories-train.txt").write_text("a full set\n")
+    clean_env.setenv("SCRATCHGPT_FULL_DATA", str(full))
+    clean_env.setenv("SCRATCHGPT_IMPL", "solutions")
+    from common import load
+
+    data = load(6, "data")
+    assert data.text_path("tinystories:train") == full / "TinyStories-train.txt"
+    assert data.text_path("tinystories-sample:train").name == "train-sample.txt"

@@ -45,11 +45,12 @@ class TrainConfig:
     out_dir: str = "runs/default"
     seed: int = 1337
     # data: a text file, or "tinystories:train" / "tinystories:valid" (the full set after
-    # `make data`, else the bundled sample)
+    # `make data`, else the bundled sample), or "tinystories-sample:train" (always the sample)
     train_text: str = "tinystories:train"
     valid_text: str = "tinystories:valid"
     tokenizer: str = "bpe"  # "bpe": trained on train_text with your phase-03 code; "gpt2": GPT-2's files
     vocab_size: int = 512  # for "bpe": 256 bytes + merges + <|endoftext|>
+    bpe_chars: int = 20_000_000  # the BPE learns from the first characters of train_text only
     # the model (phase 05's GPTConfig)
     n_layer: int = 4
     n_head: int = 4
@@ -188,7 +189,7 @@ def _suggest(key: str) -> str:
 
 def validate(cfg: TrainConfig, where: str = "the config") -> None:
     """ConfigError for settings that cannot run; the model's own checks are GPTConfig's."""
-    positive = ("batch_size", "max_steps", "eval_every", "eval_batches", "checkpoint_every", "vocab_size")
+    positive = ("batch_size", "max_steps", "eval_every", "eval_batches", "checkpoint_every", "vocab_size", "bpe_chars")
     for key in positive:
         if getattr(cfg, key) <= 0:
             raise ConfigError(f"{where}: {key} must be > 0, got {getattr(cfg, key)}")

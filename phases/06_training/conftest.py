@@ -73,11 +73,14 @@ def torch_loss(P: dict, x: np.ndarray, y: np.ndarray) -> torch.Tensor:
 
 
 class SpyOptimizer:
-    """Plain SGD (``p -= lr * grad``) over the given groups that records what it was handed:
-    the ``lr`` of each group and a copy of every gradient at each ``step``, and each ``zero_grad``."""
+    """Plain SGD (``p -= lr * grad``) in two groups (the first parameter alone, then the rest) that
+    records what it was handed: the ``lr`` of each group and a copy of every gradient at each
+    ``step``, and each ``zero_grad``."""
 
     def __init__(self, params, lr: float = 0.123):
-        self.param_groups = [{"params": list(params), "lr": lr, "weight_decay": 0.0}]
+        params = list(params)
+        self.param_groups = [{"params": params[:1], "lr": lr, "weight_decay": 0.0},
+                             {"params": params[1:], "lr": lr / 2, "weight_decay": 0.0}]
         self.events: list[tuple] = []
 
     def zero_grad(self):

@@ -12,6 +12,7 @@ run is never resumed on token ids that mean something else. This module is given
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -25,13 +26,30 @@ EOT = "<|endoftext|>"
 
 
 def text_path(spec: str) -> Path:
-    """``"tinystories:train"`` -> the TinyStories file of that split; anything else is a path."""
-    if spec.startswith("tinystories:"):
-        return tinystories(spec.split(":", 1)[1])
+    """``"tinystories:train"`` -> the TinyStories file of that split (the full set after `make data`,
+    else the bundled sample); ``"tinystories-sample:train"`` -> always the sample; anything else is a path."""
+    if spec.startswith(("tinystories:", "tinystories-sample:")):
+        kind, split = spec.split(":", 1)
+        return tinystories(split, which="sample" if kind == "tinystories-sample" else "auto")
     path = Path(spec)
     if not path.is_file():
         raise FileNotFoundError(f"text file {spec} does not exist")
     return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in its folder, fsync and os.replace."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
 
 
 def tokenizer_id(vocab_path: Path, merges_path: Path) -> str:
@@ -53,7 +71,7 @@ def prepare_data(cfg, out: Path, say=print):
     folder = out / "tokenizer"
     vocab_path, merges_path = (gpt2_files() if cfg.tokenizer == "gpt2"
                                else (folder / "vocab.json", folder / "merges.txt"))
-    want = {"tokenizer": cfg.tokenizer, "vocab_size": cfg.vocab_size,
+    want = {"tokenizer": cfg.tokenizer, "vocab_size": cfg.vocab_size, "bpe_chars": cfg.bpe_chars,
             "train": _source(train_src), "valid": _source(valid_src)}
     record, train_path, valid_path = out / "data.json", out / "train.u16", out / "valid.u16"
     have = json.loads(record.read_text()) if record.is_file() else None
@@ -66,12 +84,14 @@ def prepare_data(cfg, out: Path, say=print):
 
     if cfg.tokenizer == "bpe":
         t0 = time.perf_counter()
-        text = train_src.read_text(encoding="utf-8")
+        with open(train_src, encoding="utf-8", newline="") as f:
+            text = f.read(cfg.bpe_chars)  # a BPE's merges settle long before 2 GB of text
         vocab, merges = bpe.train_bpe(text, cfg.vocab_size, special_tokens=[EOT])
-        del text
         folder.mkdir(parents=True, exist_ok=True)
         vocab_files.save_vocab(vocab, merges, vocab_path, merges_path)
-        say(f"trained a BPE of {len(vocab)} tokens on {train_src.name} in {time.perf_counter() - t0:.1f} s")
+        say(f"trained a BPE of {len(vocab)} tokens on {len(text):,} characters of {train_src.name} "
+            f"in {time.perf_counter() - t0:.1f} s")
+        del text
     tokenizer = bpe.Tokenizer.from_files(vocab_path, merges_path, special_tokens=[EOT])
     if tokenizer.vocab_size > cfg.vocab_size:
         raise ValueError(f"the tokenizer has {tokenizer.vocab_size} ids but the model's vocab_size is "
@@ -81,7 +101,5 @@ def prepare_data(cfg, out: Path, say=print):
     n_valid = corpus.encode_file(tokenizer, valid_src, valid_path)
     say(f"encoded {n_train:,} training and {n_valid:,} validation tokens in {time.perf_counter() - t0:.1f} s")
     tok_id = tokenizer_id(vocab_path, merges_path)
-    tmp = record.with_name(f".{record.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({**want, "tokenizer_id": tok_id}, indent=1))
-    os.replace(tmp, record)
+    write_atomic(record, json.dumps({**want, "tokenizer_id": tok_id}, indent=1))
     return tokenizer, tok_id, train_path, valid_path

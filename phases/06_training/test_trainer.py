@@ -40,11 +40,17 @@ def test_train_step(kit):
     P = kit.torch_params(model)
     opt = kit.SpyOptimizer(model.parameters())
     names = [n for n, _ in model.named_parameters()]
+    previous = None  # the last step's clipped gradients, by name
     for k, (lr, max_norm) in enumerate(((0.5, 0.05), (0.25, 100.0), (0.125, 0.3))):
         x, y = batch(k)
         what = f"train_step(model, optimizer, x (3, {T}), y, lr={lr}, grad_clip={max_norm}) (step {k + 1} of 3)"
+        model.eval()  # as evaluate leaves it between steps of a run
+        model.calls.clear()
         with calling(what):
             out = Tr.train_step(model, opt, x, y, lr=lr, grad_clip=max_norm)
+        require(model.calls and all(c["training"] for c in model.calls),
+                f"{what}: the model ran in eval mode (dropout off) after evaluate had put it there",
+                "start the step with model.train(): an evaluation in between leaves the model in eval mode")
         loss, norm, grads = torch_step(kit, P, x, y, max_norm)
         steps = opt.steps()
         require(len(steps) == k + 1, f"{what}: optimizer.step() was called {len(steps) - k} times in this step",
@@ -54,7 +60,7 @@ def test_train_step(kit):
         assert_close(out["loss"], loss, what=f"{what}: returned loss", rtol=1e-9,
                      hint="the loss of this batch *before* the update (lm_loss(model, x, y))")
         _, lrs, seen = steps[-1]
-        assert_equal(lrs, [lr], what=f"{what}: group['lr'] when optimizer.step() ran",
+        assert_equal(lrs, [lr, lr], what=f"{what}: the lr of the optimizer's two groups when optimizer.step() ran",
                      hint="set group['lr'] = lr for every group of optimizer.param_groups before stepping")
         plain = torch.autograd.grad(kit.torch_loss(P, x, y), list(P.values()))
         for name, got, want, raw in zip(names, seen, grads, plain):
@@ -62,7 +68,7 @@ def test_train_step(kit):
             if np.allclose(got, raw.numpy(), rtol=1e-9, atol=0) and not np.allclose(raw.numpy(), want):
                 raise AssertionError(f"{what}: optimizer.step() saw the *unclipped* gradient of {name}.\nHint: clip "
                                      f"before stepping: loss.backward(), clip_grad_norm(params, grad_clip), then step()")
-            if k and np.allclose(got, want + kit_prev[name], rtol=1e-6):
+            if previous and np.allclose(got, want + previous[name], rtol=1e-6):
                 raise AssertionError(f"{what}: {name}.grad holds this batch's gradient plus the last one's.\nHint: "
                                      f"clear the gradients (optimizer.zero_grad()) before loss.backward(): backward adds")
             assert_close(got, want, what=f"{what}: {name}.grad when optimizer.step() ran", rtol=1e-7, atol=1e-12,
@@ -71,7 +77,7 @@ def test_train_step(kit):
         assert_close(out["grad_norm"], norm, what=f"{what}: returned grad_norm", rtol=1e-7,
                      hint="the global norm *before* clipping, as clip_grad_norm returns it")
         assert_equal(out["skipped"], False, what=f"{what}: returned skipped")
-        kit_prev = dict(zip(names, grads))
+        previous = dict(zip(names, grads))
         with torch.no_grad():  # the twin takes the same SGD step as the spy
             for p, gr in zip(P.values(), grads):
                 p -= lr * torch.as_tensor(gr)

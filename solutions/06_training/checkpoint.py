@@ -79,6 +79,9 @@ def load_checkpoint(path: str | os.PathLike, model, optimizer=None,
     problems += [f"unexpected model.{k}" for k in weights if k not in params]
     problems += [f"model.{k} has shape {tuple(v.shape)}, the model {params[k].data.shape}"
                  for k, v in weights.items() if k in params and tuple(v.shape) != params[k].data.shape]
+    adamw = json.loads(meta["adamw"])
+    if optimizer is not None:
+        problems += [f"missing adamw.{i}.{k}" for i in adamw["steps"] for k in "mv" if f"adamw.{i}.{k}" not in tensors]
     if problems:
         raise ValueError(f"{path} does not fit this model: " + "; ".join(problems))
 
@@ -87,7 +90,6 @@ def load_checkpoint(path: str | os.PathLike, model, optimizer=None,
     if unknown:
         raise KeyError(f"{path} holds no state for the generators {unknown}; it has {sorted(rng_states)}")
     if optimizer is not None:
-        adamw = json.loads(meta["adamw"])
         state = {int(i): {"step": step, "m": tensors[f"adamw.{i}.m"], "v": tensors[f"adamw.{i}.v"]}
                  for i, step in adamw["steps"].items()}
         optimizer.load_state_dict({"state": state, "param_groups": adamw["param_groups"]})

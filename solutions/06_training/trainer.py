@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 import signal
 import sys
 import time
@@ -31,7 +30,7 @@ from .adamw import AdamW, param_groups
 from .batches import eval_batches, get_batch, open_tokens
 from .checkpoint import load_checkpoint, save_checkpoint
 from .clipping import clip_grad_norm, grads_are_finite
-from .data import prepare_data
+from .data import prepare_data, write_atomic
 from .plots import plot_log
 from .schedule import cosine_lr
 
@@ -112,7 +111,7 @@ def model_rngs(model) -> list[np.random.Generator]:
     return list(seen.values())
 
 
-def build(cfg, vocab_size: int):
+def build(cfg):
     """The model, its optimizer and the run's named generators, as a fresh run starts them."""
     GPT = load(5, "model").GPT
     init_rng = np.random.default_rng(cfg.seed)
@@ -165,20 +164,11 @@ class _Stop:
             signal.signal(sig, old)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def _trim_log(path: Path, step: int) -> None:
     """Keep the log lines of steps up to ``step``: a resumed run rewrites the ones after its checkpoint."""
     if path.is_file():
         keep = [line for line in path.read_text().splitlines() if line.strip() and json.loads(line)["step"] <= step]
-        _write_atomic(path, "".join(line + "\n" for line in keep))
+        write_atomic(path, "".join(line + "\n" for line in keep))
 
 
 def run(cfg, *, resume: bool = False, progress: bool = True, say=print) -> dict:
@@ -189,7 +179,7 @@ def run(cfg, *, resume: bool = False, progress: bool = True, say=print) -> dict:
     model_cfg = cfg.model_config()
     train_tokens = open_tokens(train_path, model_cfg.vocab_size, cfg.block_size)
     valid_tokens = open_tokens(valid_path, model_cfg.vocab_size, cfg.block_size)
-    model, optimizer, rngs = build(cfg, model_cfg.vocab_size)
+    model, optimizer, rngs = build(cfg)
     ckpt, log_path = out / CHECKPOINT, out / "log.jsonl"
     step, elapsed = 0, 0.0
     if resume and ckpt.is_file():
