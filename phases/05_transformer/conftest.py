@@ -8,9 +8,10 @@ Tests reach these helpers through the ``oracle`` fixture, which is this module::
         expected = oracle.t_block(P, "", x, cfg)        # PyTorch's answer
         oracle.compare_module(block, P, x, expected, what="Block(cfg)(x)")
 
-The PyTorch side is written from the formulas, functionally: every layer takes a dict ``P``
-of float64 leaf tensors under the learner's parameter names (phase-02 layout: a Linear
-weight is ``(in, out)``). Nothing here calls the learner's code to compute an expected value.
+The PyTorch side (``t_gpt`` and its layers, from ``common.torch_gpt``) is written from the
+formulas, functionally: every layer takes a dict ``P`` of float64 leaf tensors under the
+learner's parameter names (phase-02 layout: a Linear weight is ``(in, out)``). Nothing here
+calls the learner's code to compute an expected value.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ import types
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 
 from common import load
 from common.backend import to_numpy
 from common.checks import assert_close, assert_equal, calling, require
-from common.data import stories260k_files
+from common.torch_gpt import (read_llama2c, read_tok512, t_attention, t_block, t_gpt, t_linear,  # noqa: F401
+                              t_mlp, t_norm, t_rope, t_sinusoids)
 
 
 @pytest.fixture(scope="session")
@@ -221,84 +222,6 @@ def gpt_layout(cfg) -> list[tuple[str, tuple]]:
     return out
 
 
-# ---------------------------------------------------------------- the PyTorch transformer
-
-
-def t_linear(P: dict, prefix: str, x: torch.Tensor) -> torch.Tensor:
-    out = x @ P[prefix + ".weight"]
-    bias = P.get(prefix + ".bias")
-    return out if bias is None else out + bias
-
-
-def t_norm(P: dict, prefix: str, x: torch.Tensor, cfg) -> torch.Tensor:
-    w = P[prefix + ".weight"]
-    if cfg.norm == "rmsnorm":
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + cfg.norm_eps) * w
-    return F.layer_norm(x, (x.shape[-1],), w, P.get(prefix + ".bias"), eps=cfg.norm_eps)
-
-
-def t_rope(x: torch.Tensor, base: float) -> torch.Tensor:
-    """Rotary embedding on ``x`` ``(B, H, T, D)``: pairs (2i, 2i+1) as complex numbers times e^{i p θ_i}."""
-    T, D = x.shape[-2], x.shape[-1]
-    theta = 1.0 / base ** (torch.arange(0, D, 2, dtype=torch.float64) / D)
-    angles = torch.outer(torch.arange(T, dtype=torch.float64), theta)
-    z = torch.view_as_complex(x.reshape(*x.shape[:-1], D // 2, 2).contiguous())
-    return torch.view_as_real(z * torch.polar(torch.ones_like(angles), angles)).reshape(x.shape)
-
-
-def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None) -> torch.Tensor:
-    """Causal (grouped-query) self-attention with ``F.scaled_dot_product_attention``."""
-    B, T, C = x.shape
-    H, K = cfg.n_head, cfg.n_kv_head
-    D = C // H
-    q = t_linear(P, prefix + ".wq", x).view(B, T, H, D).transpose(1, 2)
-    k = t_linear(P, prefix + ".wk", x).view(B, T, K, D).transpose(1, 2)
-    v = t_linear(P, prefix + ".wv", x).view(B, T, K, D).transpose(1, 2)
-    if cfg.position == "rope":
-        q, k = t_rope(q, cfg.rope_base), t_rope(k, cfg.rope_base)
-    k, v = k.repeat_interleave(H // K, dim=1), v.repeat_interleave(H // K, dim=1)
-    allowed = torch.ones(T, T, dtype=torch.bool).tril()
-    if is_pad is not None:
-        allowed = allowed & ~torch.as_tensor(np.asarray(is_pad))[:, None, None, :]
-    y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
-    return t_linear(P, prefix + ".wo", y.transpose(1, 2).reshape(B, T, C))
-
-
-def t_mlp(P: dict, prefix: str, x: torch.Tensor, cfg) -> torch.Tensor:
-    if cfg.mlp == "swiglu":
-        return t_linear(P, prefix + ".w2", F.silu(t_linear(P, prefix + ".w1", x)) * t_linear(P, prefix + ".w3", x))
-    return t_linear(P, prefix + ".proj", F.gelu(t_linear(P, prefix + ".fc", x), approximate="tanh"))
-
-
-def t_block(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None) -> torch.Tensor:
-    """The pre-LN block; ``prefix`` is ``""`` for a Block graded alone or ``"blocks.i."``."""
-    x = x + t_attention(P, prefix + "attn", t_norm(P, prefix + "ln1", x, cfg), cfg, is_pad)
-    return x + t_mlp(P, prefix + "mlp", t_norm(P, prefix + "ln2", x, cfg), cfg)
-
-
-def t_sinusoids(T: int, C: int) -> torch.Tensor:
-    pos = torch.arange(T, dtype=torch.float64)[:, None]
-    freq = torch.exp(-math.log(10000.0) * torch.arange(0, C, 2, dtype=torch.float64) / C)
-    pe = torch.zeros(T, C, dtype=torch.float64)
-    pe[:, 0::2], pe[:, 1::2] = torch.sin(pos * freq), torch.cos(pos * freq)
-    return pe
-
-
-def t_gpt(P: dict, idx, cfg, is_pad=None) -> torch.Tensor:
-    """The whole GPT: logits ``(B, T, V)`` from ids ``(B, T)``."""
-    idx = torch.as_tensor(np.asarray(idx))
-    T = idx.shape[1]
-    x = P["wte.weight"][idx]
-    if cfg.position == "learned":
-        x = x + P["wpe.weight"][:T]
-    elif cfg.position == "sinusoidal":
-        x = x + t_sinusoids(T, cfg.n_embd).to(torch.float32).to(torch.float64)  # the model keeps float32
-    for i in range(cfg.n_layer):
-        x = t_block(P, f"blocks.{i}.", x, cfg, is_pad)
-    x = t_norm(P, "ln_f", x, cfg)
-    return x @ P["wte.weight"].T if cfg.tie_weights else x @ P["lm_head.weight"]
-
-
 def t_num_parameters(cfg) -> int:
     """The parameter count of the same model built with ``torch.nn`` layers (a tied table once)."""
     C, V = cfg.n_embd, cfg.vocab_size
@@ -316,64 +239,3 @@ def t_num_parameters(cfg) -> int:
                   lin(cfg.n_head * D, C)]
         parts += [lin(C, hidden), lin(hidden, C)] + ([lin(C, hidden)] if cfg.mlp == "swiglu" else [])
     return sum(p.numel() for m in parts for p in m.parameters())
-
-
-# ---------------------------------------------------------------- stories260K
-
-
-def read_llama2c(path=None) -> tuple[dict, dict[str, np.ndarray]]:
-    """llama2.c's version-0 checkpoint: ``(config fields, {learner name: float64 array})``.
-
-    Layout: seven int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
-    a negative vocab_size means an unshared classifier), then float32 arrays in the order
-    token table, attention RMSNorm weights, wq, wk, wv, wo, FFN RMSNorm weights, w1, w2, w3,
-    final RMSNorm weight, the RoPE cos and sin tables, and the classifier when unshared. Each
-    matrix is stored as PyTorch keeps it, ``(out, in)``: it is transposed here to phase 02's
-    ``(in, out)``.
-    """
-    path = path or stories260k_files()[0]
-    header = np.fromfile(path, dtype="<i4", count=7)
-    dim, hidden, L, H, K, V, S = (int(v) for v in header)
-    flat = np.fromfile(path, dtype="<f4", offset=28)
-    D = dim // H
-    at = 0
-
-    def take(*shape):
-        nonlocal at
-        n = int(np.prod(shape))
-        out = flat[at:at + n].reshape(shape).astype(np.float64)
-        at += n
-        return out
-
-    tok, att_norm = take(abs(V), dim), take(L, dim)
-    wq, wk, wv, wo = take(L, H * D, dim), take(L, K * D, dim), take(L, K * D, dim), take(L, dim, H * D)
-    ffn_norm, w1, w2, w3 = take(L, dim), take(L, hidden, dim), take(L, dim, hidden), take(L, hidden, dim)
-    final_norm = take(dim)
-    take(S, D // 2), take(S, D // 2)  # RoPE tables: recomputed from the formula instead
-    weights = {"wte.weight": tok}
-    for i in range(L):
-        p = f"blocks.{i}."
-        weights.update({p + "ln1.weight": att_norm[i], p + "attn.wq.weight": wq[i].T, p + "attn.wk.weight": wk[i].T,
-                        p + "attn.wv.weight": wv[i].T, p + "attn.wo.weight": wo[i].T, p + "ln2.weight": ffn_norm[i],
-                        p + "mlp.w1.weight": w1[i].T, p + "mlp.w2.weight": w2[i].T, p + "mlp.w3.weight": w3[i].T})
-    weights["ln_f.weight"] = final_norm
-    if V < 0:
-        weights["lm_head.weight"] = take(abs(V), dim).T
-    assert at == flat.size, f"{path}: {flat.size - at} floats left over; not a version-0 llama2.c checkpoint"
-    fields = dict(vocab_size=abs(V), block_size=S, n_layer=L, n_head=H, n_kv_head=K, n_embd=dim, mlp_hidden=hidden,
-                  bias=False, norm="rmsnorm", norm_eps=1e-5, mlp="swiglu", position="rope", rope_base=10000.0,
-                  tie_weights=V > 0, dropout=0.0)
-    return fields, weights
-
-
-def read_tok512(path=None) -> list[bytes]:
-    """llama2.c's tokenizer export: an int32 max length, then per token a float32 score, an int32
-    length and the bytes. Returns the 512 token strings as bytes."""
-    path = path or stories260k_files()[1]
-    data = open(path, "rb").read()
-    at, pieces = 4, []
-    while at < len(data):
-        n = int(np.frombuffer(data, "<i4", 1, at + 4)[0])
-        pieces.append(data[at + 8:at + 8 + n])
-        at += 8 + n
-    return pieces
