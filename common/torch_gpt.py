@@ -30,16 +30,18 @@ def t_norm(P: dict, prefix: str, x: torch.Tensor, cfg) -> torch.Tensor:
     return F.layer_norm(x, (x.shape[-1],), w, P.get(prefix + ".bias"), eps=cfg.norm_eps)
 
 
-def t_rope(x: torch.Tensor, base: float) -> torch.Tensor:
-    """Rotary embedding on ``x`` ``(B, H, T, D)``: pairs (2i, 2i+1) as complex numbers times e^{i p θ_i}."""
+def t_rope(x: torch.Tensor, base: float, positions=None) -> torch.Tensor:
+    """Rotary embedding on ``x`` ``(B, H, T, D)``: pairs (2i, 2i+1) as complex numbers times e^{i p θ_i},
+    ``p`` from ``positions`` ``(T,)`` (default ``0 .. T-1``)."""
     T, D = x.shape[-2], x.shape[-1]
     theta = 1.0 / base ** (torch.arange(0, D, 2, dtype=torch.float64) / D)
-    angles = torch.outer(torch.arange(T, dtype=torch.float64), theta)
+    pos = torch.arange(T, dtype=torch.float64) if positions is None else torch.as_tensor(positions, dtype=torch.float64)
+    angles = torch.outer(pos, theta)
     z = torch.view_as_complex(x.reshape(*x.shape[:-1], D // 2, 2).contiguous())
     return torch.view_as_real(z * torch.polar(torch.ones_like(angles), angles)).reshape(x.shape)
 
 
-def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None) -> torch.Tensor:
+def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positions=None) -> torch.Tensor:
     """Causal (grouped-query) self-attention with ``F.scaled_dot_product_attention``."""
     B, T, C = x.shape
     H, K = cfg.n_head, cfg.n_kv_head
@@ -48,7 +50,7 @@ def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None) -> torc
     k = t_linear(P, prefix + ".wk", x).view(B, T, K, D).transpose(1, 2)
     v = t_linear(P, prefix + ".wv", x).view(B, T, K, D).transpose(1, 2)
     if cfg.position == "rope":
-        q, k = t_rope(q, cfg.rope_base), t_rope(k, cfg.rope_base)
+        q, k = t_rope(q, cfg.rope_base, positions), t_rope(k, cfg.rope_base, positions)
     k, v = k.repeat_interleave(H // K, dim=1), v.repeat_interleave(H // K, dim=1)
     allowed = torch.ones(T, T, dtype=torch.bool).tril()
     if is_pad is not None:
@@ -63,9 +65,9 @@ def t_mlp(P: dict, prefix: str, x: torch.Tensor, cfg) -> torch.Tensor:
     return t_linear(P, prefix + ".proj", F.gelu(t_linear(P, prefix + ".fc", x), approximate="tanh"))
 
 
-def t_block(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None) -> torch.Tensor:
+def t_block(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positions=None) -> torch.Tensor:
     """The pre-LN block; ``prefix`` is ``""`` for a Block graded alone or ``"blocks.i."``."""
-    x = x + t_attention(P, prefix + "attn", t_norm(P, prefix + "ln1", x, cfg), cfg, is_pad)
+    x = x + t_attention(P, prefix + "attn", t_norm(P, prefix + "ln1", x, cfg), cfg, is_pad, positions)
     return x + t_mlp(P, prefix + "mlp", t_norm(P, prefix + "ln2", x, cfg), cfg)
 
 
@@ -77,20 +79,22 @@ def t_sinusoids(T: int, C: int) -> torch.Tensor:
     return pe
 
 
-def t_gpt(P: dict, idx, cfg, is_pad=None) -> torch.Tensor:
-    """The whole GPT: logits ``(B, T, V)`` from ids ``(B, T)``."""
+def t_gpt(P: dict, idx, cfg, is_pad=None, positions=None) -> torch.Tensor:
+    """The whole GPT: logits ``(B, T, V)`` from ids ``(B, T)``; the tokens sit at ``positions``
+    ``(T,)`` (default ``0 .. T-1``: another vector shows what a model with wrong positions computes)."""
     idx = torch.as_tensor(np.asarray(idx))
     T = idx.shape[1]
+    pos = torch.arange(T) if positions is None else torch.as_tensor(np.asarray(positions))
     x = P["wte.weight"][idx]
     if cfg.position == "learned":
-        x = x + P["wpe.weight"][:T]
+        x = x + P["wpe.weight"][pos]
     elif cfg.position == "sinusoidal":
-        x = x + t_sinusoids(T, cfg.n_embd).to(torch.float32).to(torch.float64)  # the model keeps float32
+        table = t_sinusoids(int(pos.max()) + 1, cfg.n_embd).to(torch.float32).to(torch.float64)  # the model keeps float32
+        x = x + table[pos]
     for i in range(cfg.n_layer):
-        x = t_block(P, f"blocks.{i}.", x, cfg, is_pad)
+        x = t_block(P, f"blocks.{i}.", x, cfg, is_pad, None if positions is None else pos)
     x = t_norm(P, "ln_f", x, cfg)
     return x @ P["wte.weight"].T if cfg.tie_weights else x @ P["lm_head.weight"]
-
 
 
 # ---------------------------------------------------------------- stories260K
