@@ -7,7 +7,7 @@ TORCH_INDEX ?=
 PHASE       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test grade lab release release-check course bench data tokens train demo clean
+.PHONY: help venv test grade lab release release-check course bench data tokens train demo generate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -40,6 +40,11 @@ train: $(VENV)/.installed  ## train a GPT: make train CONFIG=configs/demo.toml [
 
 demo: $(VENV)/.installed  ## the reference GPT trained on the TinyStories sample (CPU, about 5 minutes), then a story
 	@$(PY) -m common.train configs/demo.toml --impl solutions
+
+CKPT   ?= runs/demo
+PROMPT ?= Once upon a time
+generate: $(VENV)/.installed  ## a story from a run or llama2.c's model: make generate [CKPT=runs/demo] [PROMPT="..."] [ARGS="--temperature 0.8 --seed 7"]
+	@$(PY) -m common.generate "$(CKPT)" --prompt "$(PROMPT)" $(if $(IMPL),--impl $(IMPL)) $(if $(PRIOR),--prior $(PRIOR)) $(ARGS)
 
 lab: $(VENV)/.installed  ## open JupyterLab on the phase notebooks
 	$(PY) -m jupyter lab --notebook-dir=phases

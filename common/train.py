@@ -5,7 +5,8 @@
     python -m common.train configs/demo.toml --set lr=1e-3 --set max_steps=500 --resume
 
 The run's folder (``out_dir``) receives the tokenizer, the token files, ``log.jsonl``,
-``loss.png`` and ``ckpt.safetensors``; at the end a story is sampled from the model.
+``loss.png`` and ``ckpt.safetensors``; at the end a story is streamed from the model (phase 07's
+``generate``, or phase 06's plain sampler while phase 07 is not written).
 """
 
 from __future__ import annotations
@@ -61,14 +62,30 @@ def main(argv: list[str] | None = None) -> int:
     if result["interrupted"]:
         return 130
     if not args.no_sample and cfg.sample_tokens:
-        import numpy as np
-
-        story = trainer.sample(result["model"], result["tokenizer"], cfg.prompt, cfg.sample_tokens,
-                               temperature=cfg.temperature, top_k=cfg.top_k,
-                               rng=np.random.default_rng(cfg.seed))
-        print("\n" + story.split("<|endoftext|>")[0].strip() + "\n")
+        tell_story(result, cfg)
     return 0
 
+
+def tell_story(result: dict, cfg) -> None:
+    """Stream a story from the trained model with phase 07's generate; phase 06's plain sampler
+    tells it while phase 07 is not written yet."""
+    from common import load
+    from common.generate import EOT, tell
+
+    tokenizer = result["tokenizer"]
+    eos = tokenizer.encode(EOT)
+    print(file=sys.stderr)
+    try:
+        tell(result["model"], tokenizer, cfg.prompt, cfg.sample_tokens, eos_id=eos[0] if len(eos) == 1 else None,
+             seed=cfg.seed, temperature=cfg.temperature, top_k=cfg.top_k or None)
+    except NotImplementedError:
+        import numpy as np
+
+        print("\n(phase 07's generate is not written yet: phase 06's plain sampler tells the story)\n", file=sys.stderr)
+        story = load(6, "trainer").sample(result["model"], tokenizer, cfg.prompt, cfg.sample_tokens,
+                                          temperature=cfg.temperature, top_k=cfg.top_k,
+                                          rng=np.random.default_rng(cfg.seed))
+        print(story.split(EOT)[0].strip())
 
 if __name__ == "__main__":
     sys.exit(main())
