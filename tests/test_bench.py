@@ -39,3 +39,12 @@ def test_benchmark_compares_the_same_computation(case):
         rel = re.search(r"largest logit difference on the first batch [0-9.e+-]+, relative ([0-9.e+-]+)", proc.stdout)
         assert rel and float(rel.group(1)) < 1e-5, proc.stdout
     assert re.search(r"ours / PyTorch = [0-9.]+x", proc.stdout), proc.stdout
+
+
+def test_generation_benchmark_decodes_the_same_tokens():
+    """bench/generate.py: our cached and uncached greedy decoding and PyTorch's agree token for token."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--tokens", "24", "--repeats", "1",
+                           "--threads", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "same tokens as PyTorch: ours with the cache 24/24, without 24/24" in proc.stdout, proc.stdout
+    assert re.search(r"the cache speeds our generation up [0-9.]+x", proc.stdout), proc.stdout
