@@ -77,7 +77,8 @@ def generate(model, prompts, max_new_tokens: int, *, rng=None, temperature: floa
         raise ValueError(f"rng must be None, a Generator, or a list of {B} Generators (one per prompt)")
     if max_new_tokens == 0:
         return out
-    # Keep the logits of each running row's last token; choose, append, stop rows, refill.
+    # Keep the logits of each running row's last token. Each step: choose, append, drop the rows
+    # that emitted eos_id, grow (or restart) each context, and compute the next logits.
     # YOUR CODE HERE
     raise NotImplementedError("generate: not written yet; see its docstring and the handout")
 

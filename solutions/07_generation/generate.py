@@ -77,48 +77,37 @@ def generate(model, prompts, max_new_tokens: int, *, rng=None, temperature: floa
         raise ValueError(f"rng must be None, a Generator, or a list of {B} Generators (one per prompt)")
     if max_new_tokens == 0:
         return out
-    # Keep the logits of each running row's last token; choose, append, stop rows, refill.
+    # Keep the logits of each running row's last token. Each step: choose, append, drop the rows
+    # that emitted eos_id, grow (or restart) each context, and compute the next logits.
     ### BEGIN SOLUTION
-    if use_cache:
-        cache = KVCache(cfg, B, dtype=model.wte.weight.data.dtype)
-        last = _prefill(model, cache, seqs, ctx, running)
-    else:
-        last = _uncached(model, seqs, ctx, running)
+    cache = KVCache(cfg, B, dtype=model.wte.weight.data.dtype) if use_cache else None
+    last = _prefill(model, cache, seqs, ctx, running) if use_cache else _uncached(model, seqs, ctx, running)
     for step in range(max_new_tokens):
-        r = rng if isinstance(rng, np.random.Generator) or rng is None else [rng[b] for b in running]
+        r = rng if rng is None or isinstance(rng, np.random.Generator) else [rng[b] for b in running]
         ids = sample_next(last, r, temperature=temperature, top_k=top_k, top_p=top_p, min_p=min_p)
-        still = []
         for b, tok in zip(running, ids.tolist()):
             seqs[b].append(tok)
             out[b].append(tok)
             if on_token is not None:
                 on_token(b, tok)
-            if tok != eos_id:
-                still.append(b)
-        running = still
+        running = [b for b, tok in zip(running, ids.tolist()) if tok != eos_id]
         if not running or step == max_new_tokens - 1:
             break
-        full = [b for b in running if ctx[b] == block]
-        for b in full:
-            ctx[b] = restart_length(block) - 1      # the newest token is read below
-        if use_cache:
-            grow = [b for b in running if b not in full]
-            rows = {}
-            if full:
-                for b in full:
-                    ctx[b] += 1
-                rows.update(zip(full, _prefill(model, cache, seqs, ctx, full)))
-            if grow:
-                idx = np.array([[seqs[b][-1]] for b in grow])
-                logits = forward_cached(model, idx, cache, np.array([ctx[b] for b in grow]), rows=np.array(grow))
-                rows.update(zip(grow, logits[:, -1]))
-                for b in grow:
-                    ctx[b] += 1
-            last = np.stack([rows[b] for b in running])
-        else:
-            for b in running:
-                ctx[b] += 1
+        restarted = [b for b in running if ctx[b] == block]
+        for b in running:
+            ctx[b] = restart_length(block) if ctx[b] == block else ctx[b] + 1
+        if not use_cache:
             last = _uncached(model, seqs, ctx, running)
+            continue
+        logits = {}
+        if restarted:                                    # read the shortened contexts again from position 0
+            logits.update(zip(restarted, _prefill(model, cache, seqs, ctx, restarted)))
+        grown = [b for b in running if b not in restarted]
+        if grown:                                        # one new token per row, at position ctx - 1
+            idx = np.array([[seqs[b][-1]] for b in grown])
+            start = np.array([ctx[b] - 1 for b in grown])
+            logits.update(zip(grown, forward_cached(model, idx, cache, start, rows=np.array(grown))[:, -1]))
+        last = np.stack([logits[b] for b in running])
     return out
     ### END SOLUTION
 
