@@ -7,6 +7,7 @@ NumPy: ``xp = array_module(x)``, then ``xp.exp(x)``, ``xp.zeros_like(x)`` and so
 from __future__ import annotations
 
 import functools
+import sys
 from types import ModuleType
 
 import numpy as np
@@ -22,10 +23,14 @@ def _cupy() -> ModuleType | None:
 
 
 def array_module(*arrays) -> ModuleType:
-    """``cupy`` if any argument is a CuPy array, else ``numpy``."""
+    """``cupy`` if any argument is a CuPy array (``common.fakecupy`` for its CPU stand-in's arrays),
+    else ``numpy``."""
     cp = _cupy()
     if cp is not None and any(isinstance(a, cp.ndarray) for a in arrays):
         return cp
+    fake = sys.modules.get("common.fakecupy")
+    if fake is not None and any(isinstance(a, fake.ndarray) for a in arrays):
+        return fake
     return np
 
 
@@ -41,8 +46,11 @@ def gpu_available() -> bool:
 
 
 def to_numpy(x) -> np.ndarray:
-    """A NumPy copy of ``x`` (NumPy or CuPy array, or anything ``np.asarray`` takes)."""
+    """A NumPy copy of ``x`` (NumPy, CuPy or stand-in array, or anything ``np.asarray`` takes)."""
     cp = _cupy()
     if cp is not None and isinstance(x, cp.ndarray):
         return cp.asnumpy(x)
+    fake = sys.modules.get("common.fakecupy")
+    if fake is not None and isinstance(x, fake.ndarray):
+        return fake.asnumpy(x)
     return np.asarray(x)
