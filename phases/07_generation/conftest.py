@@ -145,9 +145,12 @@ def restart_length(block_size: int) -> int:
     return max(1, block_size // 2)
 
 
-def t_generate(P: dict, cfg, prompts, n: int, *, rng=None, eos_id=None, **settings) -> list[list[int]]:
-    """The handout's generation rules, run on the PyTorch twin without any cache."""
+def t_generate(P: dict, cfg, prompts, n: int, *, rng=None, eos_id=None, keep: int | None = None,
+               **settings) -> list[list[int]]:
+    """The handout's generation rules, run on the PyTorch twin without any cache. ``keep``: how many
+    tokens a full context keeps (the rule's ``block_size // 2`` unless given, to name other rules)."""
     block = cfg.block_size
+    keep = restart_length(block) if keep is None else keep
     seqs = [list(p) for p in prompts]
     ctx = [min(len(p), block) for p in prompts]
     out = [[] for _ in prompts]
@@ -162,15 +165,16 @@ def t_generate(P: dict, cfg, prompts, n: int, *, rng=None, eos_id=None, **settin
             out[b].append(tok)
             if tok != eos_id:
                 still.append(b)
-                ctx[b] = restart_length(block) if ctx[b] == block else ctx[b] + 1
+                ctx[b] = keep if ctx[b] == block else ctx[b] + 1
         running = still
         if not running:
             break
     return out
 
 
-def t_layer0_kv(P: dict, cfg, ids) -> tuple[np.ndarray, np.ndarray]:
-    """The keys (rotated, for RoPE) and values of layer 0 for one sequence: each ``(n_kv_head, T, head_dim)``."""
+def t_layer0_kv(P: dict, cfg, ids, rope: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The keys (rotated, for RoPE, unless ``rope=False``) and values of layer 0 for one sequence: each
+    ``(n_kv_head, T, head_dim)``."""
     from common.torch_gpt import t_linear, t_norm, t_rope, t_sinusoids
 
     with torch.no_grad():
@@ -184,7 +188,7 @@ def t_layer0_kv(P: dict, cfg, ids) -> tuple[np.ndarray, np.ndarray]:
         h = t_norm(P, "blocks.0.ln1", x, cfg)
         k = t_linear(P, "blocks.0.attn.wk", h).view(T, H, D).transpose(0, 1)
         v = t_linear(P, "blocks.0.attn.wv", h).view(T, H, D).transpose(0, 1)
-        if cfg.position == "rope":
+        if cfg.position == "rope" and rope:
             k = t_rope(k, cfg.rope_base)
         return k.numpy(), v.numpy()
 
@@ -222,24 +226,31 @@ def tok512() -> tuple[list[bytes], list[float]]:
     return pieces, scores
 
 
-def t_encode(text: str, bos: bool = True, eos: bool = False) -> list[int]:
-    """llama2.c's encoding, written from the handout's four steps on lists of pieces."""
+def t_encode(text: str, bos: bool = True, eos: bool = False, *, dummy: bool = True, pick: str = "best") -> list[int]:
+    """llama2.c's encoding, written from the handout's four steps on lists of pieces.
+
+    The other values of ``dummy`` and ``pick`` give the classic wrong encodings, to name them:
+    no leading space; merging the ``"lowest"`` score first, the ``"rightmost"`` pair on a tie,
+    or the ``"first"`` pair that merges, whatever its score.
+    """
     pieces, scores = tok512()
     ids = {}
     for i, p in enumerate(pieces):
         ids.setdefault(p, i)
+    choose = {"best": lambda o: max(o, key=lambda t: (t[0], -t[1])), "lowest": lambda o: min(o),
+              "rightmost": lambda o: max(o), "first": lambda o: min(o, key=lambda t: t[1])}[pick]
     parts: list[bytes] = []
-    if text:
+    if text and dummy:
         parts.append(b" ")
     for ch in text:
         b = ch.encode("utf-8")
         parts.extend([b] if b in ids else [f"<0x{x:02X}>".encode() for x in b])
     while len(parts) > 1:
-        options = [(scores[ids[parts[i] + parts[i + 1]]], -i) for i in range(len(parts) - 1)
+        options = [(scores[ids[parts[i] + parts[i + 1]]], i) for i in range(len(parts) - 1)
                    if parts[i] + parts[i + 1] in ids]
         if not options:
             break
-        i = -max(options)[1]
+        i = choose(options)[1]
         parts[i:i + 2] = [parts[i] + parts[i + 1]]
     return ([1] if bos else []) + [ids[p] for p in parts] + ([2] if eos else [])
 

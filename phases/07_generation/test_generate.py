@@ -19,8 +19,8 @@ def gen(kit):
     return kit.p7("generate")
 
 
-def generate(G, m, prompts, n, *, what, **kw):
-    with calling(what):
+def generate(G, m, prompts, n, *, what, hint=None, **kw):
+    with calling(what, hint=hint):
         out = G.generate(m, [list(p) for p in prompts], n, **kw)
     require(isinstance(out, list) and len(out) == len(prompts), f"{what}: expected a list of {len(prompts)} lists, "
                                                                 f"got {type(out).__name__}")
@@ -33,6 +33,30 @@ def compare(got, want, what, hint):
             at = next((i for i, (x, y) in enumerate(zip(g_row, w_row)) if x != y), min(len(g_row), len(w_row)))
             raise AssertionError(f"{what}: row {b} differs from token {at} on: got {g_row[at:at + 8]}..., expected "
                                  f"{w_row[at:at + 8]}... (lengths {len(g_row)} and {len(w_row)}).\nHint: {hint}")
+
+
+def context_hint(kit, P, cfg, prompts, got, want) -> str:
+    """Name the context rule that greedy ``got`` (30 tokens) follows instead of the handout's."""
+    full = max(1, cfg.block_size - len(prompts[0]))
+    if not (len(got[0]) == len(want[0]) and got[0][:full] == want[0][:full]):
+        return CONTEXT_HINT
+    if got == kit.t_generate(P, cfg, prompts, 30, temperature=0, keep=cfg.block_size):
+        return ("the tokens agree until the context fills up, then you slide it by one token: restart it instead, as "
+                "the last block_size // 2 tokens read again from position 0 (sliding would shift every position, and "
+                "the cached keys were rotated for their old ones)")
+    return "the tokens agree until the context fills up: " + CONTEXT_HINT
+
+
+def eos_hint(got, want, eos) -> str | None:
+    """Name the EOS mistake ``got`` matches, if any (``want``: the rows by the handout's rules)."""
+    if got == [w[:-1] if w and w[-1] == eos else w for w in want] and got != want:
+        return (f"you dropped the EOS: a row that emits eos_id ({eos}) keeps it as its last token (and on_token sees "
+                f"it), then stops")
+    first = min((len(w) for w in want if w and w[-1] == eos), default=None)
+    if first is not None and got == [w[:first] for w in want] and got != want:
+        return (f"one row's EOS stopped the whole batch: only the row that emits eos_id ({eos}) stops, the other rows "
+                f"go on to max_new_tokens")
+    return None
 
 
 def prompts_for(cfg, lengths, seed):
@@ -51,11 +75,11 @@ def test_generate_greedy(kit):
         for cache in (True, False):
             what = (f"generate({kit.describe(fields)}, a prompt of {lengths[0]} tokens, 30, temperature=0, "
                     f"use_cache={cache})")
-            got = generate(G, m, prompts, 30, temperature=0, use_cache=cache, what=what)
-            hint = CONTEXT_HINT
-            if len(got[0]) == len(want[0]) and got[0][:cfg.block_size - lengths[0]] == want[0][:cfg.block_size - lengths[0]]:
-                hint = "the tokens agree until the context fills up: " + CONTEXT_HINT
-            compare(got, want, what, hint)
+            long = ("a prompt longer than block_size: its context is its last block_size tokens (the model reads no "
+                    "more), so the prefill reads those" if lengths[0] > cfg.block_size else None)
+            got = generate(G, m, prompts, 30, temperature=0, use_cache=cache, what=what, hint=long)
+            if got != want:
+                compare(got, want, what, context_hint(kit, P, cfg, prompts, got, want))
 
 
 @task(points=2, timeout=90)
@@ -89,9 +113,19 @@ def test_generate_batch(kit):
                                                                 f"top_k=8)")[0]
              for b, (p, r) in enumerate(zip(prompts, rngs()))]
     compare(got, alone, what + " vs each prompt alone",
-            "rows are independent: a row's logits depend on its own tokens only, and with a list of generators "
-            "row b draws from rng[b] only")
+            "rows are independent: pad the prompts on the right (a row's tokens at positions 0 .. its length - 1), "
+            "take each row's logits at its own last token, not at the last column; when only some rows step (the "
+            "others stopped or restarting), pass forward_cached their cache rows, rows=[...]; with a list of "
+            "generators row b draws from rng[b] only")
     compare(got, kit.t_generate(P, cfg, prompts, 20, rng=rngs(), top_k=8), what, CONTEXT_HINT)
+    # The same generators, with an EOS that stops row 1 early: each row keeps drawing from its own.
+    eos = kit.t_generate(P, cfg, prompts, 12, rng=rngs(), top_k=8)[1][2]
+    want = kit.t_generate(P, cfg, prompts, 12, rng=rngs(), top_k=8, eos_id=eos)
+    what = f"generate(llama, 4 prompts, 12, rng=[4 generators], top_k=8, eos_id={eos})"
+    got = generate(G, m, prompts, 12, rng=rngs(), top_k=8, eos_id=eos, what=what)
+    compare(got, want, what, eos_hint(got, want, eos) or
+            "with a list of generators, row b draws from rng[b] all along, also after other rows have stopped: "
+            "pass [rng[b] for b in the rows still running]")
 
     # EOS: the token that row 0 emits greedily at step 3 ends row 0 there; the other rows go on.
     free = kit.t_generate(P, cfg, prompts, 12, temperature=0)
@@ -101,8 +135,9 @@ def test_generate_batch(kit):
     what = f"generate(llama, 4 prompts, 12, temperature=0, eos_id={eos}, on_token=...)"
     got = generate(G, m, prompts, 12, temperature=0, eos_id=eos, on_token=lambda b, t: seen.append((int(b), int(t))),
                    what=what)
-    compare(got, want, what, f"a row stops right after it emits eos_id ({eos}), which is kept as its last token; the "
-                             f"other rows go on to max_new_tokens")
+    compare(got, want, what, eos_hint(got, want, eos) or
+            f"a row stops right after it emits eos_id ({eos}), which is kept as its last token; the other rows go on "
+            f"to max_new_tokens")
     require(any(len(r) == 12 for r in got), f"{what}: every row stopped early; one row's EOS must not stop the batch",
             hint="keep a list of the rows still running and drop only the row that emitted eos_id")
     streamed = {b: [t for r, t in seen if r == b] for b in range(4)}

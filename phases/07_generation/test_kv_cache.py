@@ -92,12 +92,20 @@ def test_cache_write(kit):
     what = "cache.write(layer=1, rows=[2, 0], positions=[[1, 2], [0, 1]], k, v) with k, v (2, n_kv_head, 2, head_dim)"
     with calling(what):
         keys, values = K.KVCache.write(cache, 1, rows, positions, k, v)
-    want_k, want_v = np.zeros((3, Hkv, 6, D)), np.zeros((3, Hkv, 6, D))
-    for i, b in enumerate(rows):
-        want_k[b][:, positions[i]] = k[i]
-        want_v[b][:, positions[i]] = v[i]
+
+    def written(shift):
+        out_k, out_v = np.zeros((3, Hkv, 6, D)), np.zeros((3, Hkv, 6, D))
+        for i, b in enumerate(rows):
+            out_k[b][:, (positions[i] + shift) % 6] = k[i]
+            out_v[b][:, (positions[i] + shift) % 6] = v[i]
+        return out_k, out_v
+
+    want_k, want_v = written(0)
     hint = ("cache.k[layer][rows[:, None], :, positions] = k.swapaxes(1, 2): row rows[i], position positions[i, t] "
             "gets k[i, :, t]")
+    if np.shape(cache.k[1]) == want_k.shape and any(np.allclose(cache.k[1], written(d)[0]) for d in (-1, 1)):
+        hint = ("you wrote one position off: the key of the token at position p goes to column p of the cache "
+                "(positions are 0-based: a prompt of T tokens fills columns 0 .. T-1)")
     assert_close(np.asarray(cache.k[1]), want_k, what=f"{what}: cache.k[1] afterwards", hint=hint, **TOL)
     assert_close(np.asarray(cache.v[1]), want_v, what=f"{what}: cache.v[1] afterwards", hint=hint, **TOL)
     require(not np.any(cache.k[0]) and not np.any(cache.v[0]), f"{what}: layer 0 changed",
@@ -105,11 +113,40 @@ def test_cache_write(kit):
     assert_close(np.asarray(keys), want_k[rows][:, :, :3], what=f"{what}: the keys returned",
                  hint="return cache.k[layer][rows, :, :T_k] with T_k = positions.max() + 1, rows in the order given")
     assert_close(np.asarray(values), want_v[rows][:, :, :3], what=f"{what}: the values returned", **TOL)
+    hint = ("return copies (indexing with the rows array makes one; a slice such as cache.k[layer][:B'] is a view of "
+            "the cache): the caller keeps them while the cache changes")
     before = np.array(keys, copy=True)
     K.KVCache.write(cache, 1, np.array([2]), np.array([[0]]), np.ones((1, Hkv, 1, D)), np.ones((1, Hkv, 1, D)))
-    assert_close(np.asarray(keys), before, what=f"{what}: the keys returned, after another write",
-                 hint="return copies (advanced indexing with the rows array makes one): the caller keeps them while "
-                      "the cache changes")
+    assert_close(np.asarray(keys), before, what=f"{what}: the keys returned, after another write", hint=hint)
+    # All rows in order, the usual case (rows = arange(B)): still copies.
+    what = "cache.write(layer=0, rows=[0, 1, 2], positions=[[0], [0], [0]], k, v)"
+    with calling(what):
+        keys, values = K.KVCache.write(cache, 0, np.arange(3), np.zeros((3, 1), dtype=np.int64),
+                                       g.normal(size=(3, Hkv, 1, D)), g.normal(size=(3, Hkv, 1, D)))
+    before = np.array(keys, copy=True), np.array(values, copy=True)
+    K.KVCache.write(cache, 0, np.arange(3), np.zeros((3, 1), dtype=np.int64), np.ones((3, Hkv, 1, D)),
+                    np.ones((3, Hkv, 1, D)))
+    assert_close(np.asarray(keys), before[0], what=f"{what}: the keys returned, after another write", hint=hint)
+    assert_close(np.asarray(values), before[1], what=f"{what}: the values returned, after another write", hint=hint)
+
+
+def prefill_hint(kit, P, cfg, seq, got, cache) -> str:
+    """Name the mistake wrong prefill logits come from."""
+    if np.isnan(got).any():
+        return ("nan: a query whose mask hides every key gets a softmax of 0 / 0. Each query sees the keys up to its "
+                "own position, itself included: the mask is key position <= query position, not <")
+    if cfg.position == "rope":
+        unrotated, _ = kit.t_layer0_kv(P, cfg, seq, rope=False)
+        try:
+            cached = np.asarray(cache.k[0], dtype=np.float64)[0, :, :len(seq)]
+        except Exception:  # noqa: BLE001 - a cache that cannot be read gives no hint here
+            cached = None
+        if cached is not None and cached.shape == unrotated.shape and np.allclose(cached, unrotated, rtol=1e-9,
+                                                                                  atol=1e-9):
+            return ("you cached the keys before rotating them: apply RoPE to q and k first, then write k to the cache "
+                    "and attend with what write() returns (every cached key keeps the rotation of its own position)")
+    return ("the prefill is an ordinary causal forward pass from position 0 that also fills the cache: the mask is key "
+            "position <= query position")
 
 
 def step_hint(kit, P, cfg, seq, got) -> str:
@@ -138,7 +175,7 @@ def run_one(kit, K, fields, prompt_len, seed):
     what = f"forward_cached({name}, idx (1, {prompt_len}), cache, start=[0]) (the prefill)"
     got = forward(K, m, [seq], cache, [0], what=what)
     assert_close(got[0], kit.t_logits(P, cfg, seq), what=what + " vs PyTorch without a cache", **TOL,
-                 hint="the prefill is an ordinary causal forward pass from position 0 that also fills the cache")
+                 hint=prefill_hint(kit, P, cfg, seq, got, cache))
     kk, vv = kit.t_layer0_kv(P, cfg, seq)
     assert_close(np.asarray(cache.k[0])[0, :, :prompt_len], kk, what=f"{what}: cache.k[0] after the prefill", **TOL,
                  hint="cache the keys after RoPE, of the n_kv_head heads (before repeat_kv), at positions 0 .. T-1")

@@ -52,17 +52,54 @@ def check_kept(got, want, what: str, hint: str) -> None:
                  hint="a filter changes no logit it keeps")
 
 
+def softmax_hint(x, got) -> str:
+    """Name the classic softmax mistake that ``got`` matches."""
+    with np.errstate(all="ignore"):
+        e = np.exp(x - x.max(axis=1, keepdims=True))
+        variants = [
+            ("subtract each row's maximum before exp: exp(1000) overflows to inf, and inf / inf is nan",
+             np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)),
+            ("subtract each row's own maximum (x.max(axis=1, keepdims=True)), not the maximum of the whole batch: "
+             "a row far below it underflows to 0 / 0",
+             np.exp(x - x.max()) / np.exp(x - x.max()).sum(axis=1, keepdims=True)),
+            ("normalise each row by its own sum (e.sum(axis=1, keepdims=True)), not by the sum of the whole batch",
+             e / e.sum()),
+        ]
+    for text, alt in variants:
+        if np.shape(got) == alt.shape and np.allclose(got, alt, rtol=1e-9, atol=1e-300, equal_nan=True):
+            return text
+    return ("subtract each row's maximum before exp (exp(1000) overflows), and normalise each row by its own sum "
+            "(axis=1, keepdims=True)")
+
+
 @task(points=1, timeout=20)
 def test_softmax(kit):
     """softmax gives PyTorch's probabilities, exactly 0 for -inf, and never overflows."""
     P = processors(kit)
-    for x in cases() + [np.array([[1000.0, 999.0, NEG, -1000.0]])]:
+    # Rows far apart: exp overflows without a shift, and a row far below the batch's maximum
+    # underflows to 0 / 0 when the shift is the batch's maximum instead of its own.
+    for x in cases() + [np.array([[1000.0, 999.0, NEG, -1000.0], [-1000.0, -1001.0, NEG, -2000.0]])]:
         what = f"softmax({show(x)})"
         got = call(P.softmax, x, what=what)
-        assert_close(got, kit.t_softmax(x), what=what, rtol=1e-12, atol=1e-300,
-                     hint="subtract each row's maximum before exp (exp(1000) overflows), and normalise each row "
-                          "by its own sum (axis=1, keepdims=True)")
+        assert_close(got, kit.t_softmax(x), what=what, rtol=1e-12, atol=1e-300, hint=softmax_hint(x, got))
         require(np.all(got[np.isneginf(x)] == 0.0), f"{what}: a -inf logit must have probability exactly 0")
+
+
+def greedy_hint(x, got) -> str:
+    """Name the tie rule that temperature 0's ``got`` follows instead of the lowest id."""
+    rule = ("temperature 0 is greedy: keep only the most likely token (logit 0), -inf for all others; among equal "
+            "maxima the lowest id (np.argmax gives it)")
+    kept, top = np.isfinite(got), x == x.max(axis=1, keepdims=True)
+    if kept.shape != x.shape:
+        return rule
+    if np.array_equal(kept, top):
+        return f"you kept every token equal to the maximum: {rule}, exactly one"
+    if np.all(kept.sum(1) == 1) and np.all(kept <= top) and (top.sum(1) > 1).sum() >= 4:
+        last = x.shape[1] - 1 - np.argmax(top[:, ::-1], axis=1)
+        if np.array_equal(kept.argmax(1), last):
+            return f"you took the last of equal maxima (the highest id): {rule}"
+        return (f"you broke a tie between equal maxima at random: greedy decoding must be reproducible, so {rule}")
+    return rule
 
 
 @task(points=2, timeout=20)
@@ -80,12 +117,13 @@ def test_temperature(kit):
             elif np.allclose(np.nan_to_num(got), np.nan_to_num(x * T)):
                 hint = "you multiplied by the temperature: divide by it, so that T < 1 sharpens"
             assert_close(got, kit.t_temperature(x, T), what=what, rtol=1e-12, hint=hint)
+    # Temperature 0 on 16 rows of 2 to 8 equal maxima (a tie broken at random passes them with a
+    # probability of 7e-12), then on the cases.
+    for x in [(np.random.default_rng(76).random((16, 8)) < 0.6) * 1.0] + cases():
         what = f"apply_temperature({show(x)}, 0)"
         got = call(P.apply_temperature, x, 0.0, what=what)
         want = kit.t_temperature(x, 0.0)
-        check_kept(got, want, what, "temperature 0 is greedy: keep only the most likely token (logit 0), -inf for "
-                                    "all others; among equal maxima the lowest id (np.argmax gives it), never "
-                                    "several and never a random one")
+        check_kept(got, want, what, greedy_hint(x, got))
     sharp = call(P.apply_temperature, np.array([[1.0, 1.01, 0.0]]), 1e-4, what="apply_temperature([[1, 1.01, 0]], 1e-4)")
     probs = kit.t_softmax(sharp)
     require(probs[0, 1] > 0.999, f"apply_temperature([[1, 1.01, 0]], 1e-4): towards 0 the distribution must "
@@ -131,12 +169,18 @@ def top_p_hint(kit, x, p, got) -> str:
     exact = np.zeros_like(probs, dtype=bool)
     for b in range(len(x)):
         exact[b, desc_order[b, :n[b]]] = True
+    finite = np.where(np.isfinite(x), x, 0.0)
+    logits_ahead = np.where(finite[:, None, :] > finite[:, :, None], finite[:, None, :], 0.0).sum(-1)
     variants = [
         ("you dropped the token at which the running total reaches p: keep it (the nucleus is the smallest set "
          "whose probability is at least p), i.e. keep a token when the mass *before* it is < p", ahead + probs < p),
-        ("you kept one token too many: keep a token when the probability of the tokens before it is < p, "
-         "not <= p", ahead <= p),
+        ("you kept a token whose earlier total equals p: a set that reaches p exactly is enough, so keep a token "
+         "when the probability of the tokens before it is < p, not <= p", ahead <= p),
         ("you broke a tie at the boundary: every token as likely as the last one kept stays", exact),
+        ("you added up the logits as if they were probabilities: take the softmax first, and sort and add up the "
+         "probabilities", logits_ahead < p),
+        ("you added up the probabilities in id order: sort them, most likely first, so that the running total "
+         "before a token is the mass of the tokens more likely than it", np.cumsum(probs, -1) - probs < p),
     ]
     kept, want = np.isfinite(got), (ahead < p) & np.isfinite(x)
     for text, mask in variants:
@@ -159,10 +203,13 @@ def ps_for(kit, x) -> list[float]:
 def test_top_p(kit):
     """top_p_filter keeps the smallest most-likely set reaching p, the crossing token and ties included."""
     P = processors(kit)
-    hand = np.log(np.array([[0.4, 0.3, 0.2, 0.1]]))
-    what = "top_p_filter(log([[0.4, 0.3, 0.2, 0.1]]), p=0.5)"
-    check_kept(call(P.top_p_filter, hand, 0.5, what=what), kit.t_top_p(hand, 0.5), what,
-               top_p_hint(kit, hand, 0.5, call(P.top_p_filter, hand, 0.5, what=what)))
+    # The handout's example; then probabilities 1/2, 1/4, 1/8, 1/8 (exact in floating point), whose
+    # first two reach p = 0.75 exactly: they are enough, and the two tokens after them go.
+    for probs, p in (([0.4, 0.3, 0.2, 0.1], 0.5), ([0.5, 0.25, 0.125, 0.125], 0.75)):
+        hand = np.log(np.array([probs]))
+        what = f"top_p_filter(log([{probs}]), p={p})"
+        got = call(P.top_p_filter, hand, p, what=what)
+        check_kept(got, kit.t_top_p(hand, p), what, top_p_hint(kit, hand, p, got))
     for x in cases():
         for p in ps_for(kit, x):
             ahead = kit.mass_ahead(x)

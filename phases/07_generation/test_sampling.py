@@ -40,14 +40,22 @@ def test_draw(kit):
                                   "token with probability > 0, never a leading zero"),
         ([0.2, 0.3, 0.5, 0.0, 0.0], 0.9999999999, 2, "trailing tokens of probability 0 are never drawn, even for u "
                                                      "near 1"),
+        ([0.1, 0.2, 0.3, 0.0], 1 - 2 ** -53, 2,
+         "u = 1 - 2**-53, the largest rng.random() can give: the draw never goes past the last token of non-zero "
+         "probability. Normalised first, these cumulative sums end at 0.9999999999999999 (rounding), not above u: "
+         "compare the raw sums with u * total"),
         ([2.0, 6.0], 0.3, 1, "probs need not sum to 1: compare with u * (the row's total), not with u"),
         ([1.0, 1.0, 2.0], 0.49, 1, "the cumulative sums are 1, 2, 4; u * total = 1.96 falls in token 1's interval"),
         ([0.125, 0.125, 0.25, 0.5], 0.5, 3, "cumsum 0.125, 0.25, 0.5, 1.0: u * total = 0.5 is not < 0.5, so token 3"),
     ]
+    wrong = []                                  # every hand-worked case that fails, each with its hint
     for probs, u, want, hint in hand:
         what = f"draw(probs=[{probs}], u=[{u}])"
-        got = draw(S, [probs], [u], what)
-        assert_equal(int(got[0]), want, what=what, hint=hint)
+        got = int(draw(S, [probs], [u], what)[0])
+        if got != want:
+            wrong.append(f"  {what}: expected {want}, got {got} ({hint})")
+    require(not wrong, f"{len(wrong)} of the {len(hand)} hand-worked draws are wrong:\n" + "\n".join(wrong),
+            hint="the first i with cumsum(probs)[i] > u * cumsum(probs)[-1]")
     g = np.random.default_rng(71)
     probs = g.random((40, 9)) * (g.random((40, 9)) < 0.7)
     probs[np.arange(40), g.integers(0, 9, 40)] += 0.1
@@ -61,6 +69,21 @@ def test_draw(kit):
                           f"{want[bad[:1]].tolist()} (probs {np.round(probs[bad[0]], 4).tolist() if bad.size else ''}, "
                           f"u {u[bad[:1]].tolist()})",
             hint="the first index i with cumsum(probs)[i] > u * cumsum(probs)[-1], one row at a time")
+
+
+def sample_hint(kit, logits, settings, got) -> str:
+    """Name the classic mistake that sample_next's ``got`` (drawn with default_rng(5)) matches."""
+    probs = kit.t_softmax(kit.t_process(logits, **settings))
+    u = np.random.default_rng(5).random(len(logits))
+    variants = [("you drew one uniform for all rows: draw one per row, rng.random(B)",
+                 kit.t_draw(probs, np.full_like(u, u[0]))),
+                ("you drew from the raw logits: process them first (process_logits with the settings given), then "
+                 "take the softmax", kit.t_draw(kit.t_softmax(logits), u))]
+    for text, alt in variants:
+        if np.array_equal(got, alt):
+            return text
+    return ("process the logits (process_logits), take the softmax, draw ONE rng.random(B) (all rows at once) and pick "
+            "with draw(); rng.multinomial, for one, draws other numbers")
 
 
 @task(points=2, timeout=30)
@@ -80,8 +103,7 @@ def test_sample_next(kit):
         with calling(what):
             got = np.asarray(S.sample_next(logits.copy(), rng, **s))
         want = kit.t_sample(logits, np.random.default_rng(5), **s)
-        hint = ("process the logits (process_logits), take the softmax, draw ONE rng.random(B) (all rows at once) and "
-                "pick with draw(); rng.choice or rng.multinomial draw other numbers")
+        hint = sample_hint(kit, logits, s, got)
         assert_equal(got.tolist(), want.tolist(), what=what, hint=hint)
         after = np.random.default_rng(5)
         after.random(6)
@@ -99,11 +121,12 @@ def test_sample_next(kit):
         S.sample_next(logits.copy(), None, temperature=0)
     rngs = [np.random.default_rng(i) for i in range(6)]
     what = "sample_next(logits (6, 12), [six Generators, one per row], top_k=5)"
-    with calling(what):
+    hint = ("with a list of generators, row b's uniform is rng[b].random(): uniforms(rng, B) takes either a Generator "
+            "or a list, and draw() picks the tokens")
+    with calling(what, hint=hint):
         got = np.asarray(S.sample_next(logits.copy(), rngs, top_k=5))
     want = kit.t_sample(logits, [np.random.default_rng(i) for i in range(6)], top_k=5)
-    assert_equal(got.tolist(), want.tolist(), what=what,
-                 hint="with a list of generators, row b's uniform is rng[b].random() (uniforms() does it)")
+    assert_equal(got.tolist(), want.tolist(), what=what, hint=hint)
     with expect_raises(ValueError, "sample_next(logits, None, temperature=1.0)",
                        hint="sampling needs a generator: raise ValueError when rng is None and temperature > 0"):
         S.sample_next(logits.copy(), None)

@@ -41,9 +41,7 @@ def test_utf8_stream(kit):
             chunks = [data[i:i + size] for i in range(0, len(data), size)]
             what = f"Utf8Stream fed {text!r} in chunks of {size} bytes"
             outs = feed(S, chunks, what)
-            assert_equal("".join(outs), text, what=f"{what}: everything printed",
-                         hint="a character split between two pushes must come out whole, never as U+FFFD: keep its "
-                              "first bytes until the rest arrives")
+            assert_equal("".join(outs), text, what=f"{what}: everything printed", hint=split_hint(text, "".join(outs)))
             got = ""
             received = b""
             for c, o in zip(chunks, outs):
@@ -72,6 +70,22 @@ def test_utf8_stream(kit):
         what = f"Utf8Stream fed {chunks!r}"
         assert_equal("".join(feed(S, chunks, what)), data.decode("utf-8", errors="replace"),
                      what=f"{what}: everything printed")
+
+
+LEAD = {2: "110xxxxx", 3: "1110xxxx", 4: "11110xxx"}
+
+
+def split_hint(text: str, printed: str) -> str:
+    """Name the first character of ``text`` that ``printed`` got wrong, with its length and first byte."""
+    rule = ("a character split between two pushes must come out whole, never as U+FFFD: keep its first bytes until "
+            "the rest arrives (its first byte says how many bytes it has)")
+    i = next((j for j, (a, b) in enumerate(zip(text, printed)) if a != b), min(len(text), len(printed)))
+    if i >= len(text) or len(text[i].encode("utf-8")) == 1:
+        return rule
+    data = text[i].encode("utf-8")
+    came = "U+FFFD" if printed[i:i + 1] == "\ufffd" else repr(printed[i:i + 1])
+    return (f"the {len(data)}-byte character {text[i]!r} ({data.hex(' ').upper()}, first byte {LEAD[len(data)]}) "
+            f"came out as {came} when its bytes came in separate pushes: {rule}")
 
 
 def _ends_clean(data: bytes) -> bool:
