@@ -38,8 +38,11 @@ def draw(probs, u) -> np.ndarray:
     u = np.asarray(u, dtype=np.float64)
     if probs.ndim != 2 or u.shape != probs.shape[:1]:
         raise ValueError(f"draw takes probs (B, V) and u (B,), got {probs.shape} and {u.shape}")
-    # The count of cumulative sums <= u * total is the first index above it. Rounding can make
-    # u * total equal the total: never return past the last token of non-zero probability.
+    if (probs < 0).any() or not (probs.sum(axis=1) > 0).all():
+        raise ValueError("draw needs non-negative probabilities with a positive total in every row")
+    # The count of cumulative sums <= u * total is the first index above it. (With u < 1 the product
+    # stays below the total, so some sum is above it; a token of probability 0 repeats the sum
+    # before it and is never the first above.)
     # YOUR CODE HERE
     raise NotImplementedError("draw: not written yet; see its docstring and the handout")
 

@@ -3,16 +3,14 @@
 MUTANTS = [
     # draw: the inverse CDF's comparison, its scale, and tokens of probability 0
     {"name": "p07_draw_ge", "phase": 7, "module": "sampling.py", "task": "draw",
-     "old": "ids = (c <= u[:, None] * c[:, -1:]).sum(axis=1)", "new": "ids = (c < u[:, None] * c[:, -1:]).sum(axis=1)",
+     "old": "(c <= u[:, None] * c[:, -1:]).sum(axis=1)", "new": "(c < u[:, None] * c[:, -1:]).sum(axis=1)",
      "says": ["strictly", "not >="]},
     {"name": "p07_draw_u_unscaled", "phase": 7, "module": "sampling.py", "task": "draw",
-     "old": "ids = (c <= u[:, None] * c[:, -1:]).sum(axis=1)", "new": "ids = (c <= u[:, None]).sum(axis=1)",
+     "old": "(c <= u[:, None] * c[:, -1:]).sum(axis=1)", "new": "(c <= u[:, None]).sum(axis=1)",
      "says": ["not with u"]},
     {"name": "p07_draw_normalised_past_last", "phase": 7, "module": "sampling.py", "task": "draw",
      "old": ("    c = np.cumsum(probs, axis=1)\n"
-             "    ids = (c <= u[:, None] * c[:, -1:]).sum(axis=1)\n"
-             "    last = probs.shape[1] - 1 - np.argmax(probs[:, ::-1] > 0, axis=1)\n"
-             "    return np.minimum(ids, last).astype(np.int64)\n"),
+             "    return (c <= u[:, None] * c[:, -1:]).sum(axis=1).astype(np.int64)\n"),
      "new": ("    c = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)   # normalised, compared with u\n"
              "    ids = (c <= u[:, None]).sum(axis=1)\n"
              "    return np.minimum(ids, probs.shape[1] - 1).astype(np.int64)\n"),
