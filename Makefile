@@ -49,8 +49,9 @@ generate: $(VENV)/.installed  ## a story from a run or llama2.c's model: make ge
 lab: $(VENV)/.installed  ## open JupyterLab on the phase notebooks
 	$(PY) -m jupyter lab --notebook-dir=phases
 
-test: $(VENV)/.installed-instructor  ## the repository's own tests
-	$(PY) -m pytest
+TEST_JOBS ?= auto
+test: $(VENV)/.installed-instructor  ## the repository's own tests, on every core (TEST_JOBS=1: one process)
+	$(PY) -m pytest $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) --durations=12
 
 release: $(VENV)/.installed  ## regenerate phases/ (skeletons, notebooks) from solutions/
 	$(PY) -m grader.release

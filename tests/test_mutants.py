@@ -9,11 +9,13 @@ A mutant is a dict in ``tests/mutants/pNN_*.py`` (list ``MUTANTS``)::
 ``old`` must occur exactly once in ``solutions/NN_name/module``. The copy is graded on the
 one task with the reference code of earlier phases; the task must lose points, and its
 failure messages must contain every word of ``says`` (case-insensitive). The selected mutants
-are graded two at a time first; then each one's test reports on its own.
+are graded two at a time first (or, under pytest-xdist, each by its worker); then each one's
+test reports on its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -58,15 +60,27 @@ def plant_and_grade(mutant: dict, where) -> tuple[dict, str]:
     return task, report
 
 
-@pytest.fixture(scope="session")
-def graded(request, tmp_path_factory):
-    """Every selected mutant graded, two at a time (each grade is a child process that mostly waits
-    on imports and one core): name -> (task result, report), or the exception its grading raised."""
-    wanted = [item.callspec.params["mutant"] for item in request.session.items
-              if item.originalname == "test_mutant_is_caught_and_named"]
+@contextlib.contextmanager
+def grading_env():
+    """The environment a grade runs in: no SCRATCHGPT_* from the caller, one BLAS thread."""
     blas = {var: "1" for var in engine.BLAS_THREAD_VARS if var not in os.environ}
     keep = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("SCRATCHGPT_")}
     os.environ.update(blas)
+    try:
+        yield
+    finally:
+        for var in blas:
+            os.environ.pop(var, None)
+        os.environ.update(keep)
+
+
+@pytest.fixture(scope="session")
+def graded(request, tmp_path_factory):
+    """``outcome(mutant)``: its (task result, report), or the exception its grading raised.
+
+    Run alone, the session grades every selected mutant first, two at a time (each grade is a child
+    process that mostly waits on imports and one core). Under pytest-xdist the workers are the
+    parallelism: each mutant is graded by the worker that runs its test, when it runs."""
 
     def one(mutant):
         try:
@@ -74,18 +88,25 @@ def graded(request, tmp_path_factory):
         except Exception as exc:  # noqa: BLE001 - reported by the mutant's own test
             return exc
 
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
-            return dict(zip((m["name"] for m in wanted), pool.map(one, wanted)))
-    finally:
-        for var in blas:
-            os.environ.pop(var, None)
-        os.environ.update(keep)
+    results = {}
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        wanted = [item.callspec.params["mutant"] for item in request.session.items
+                  if item.originalname == "test_mutant_is_caught_and_named"]
+        with grading_env(), ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+            results = dict(zip((m["name"] for m in wanted), pool.map(one, wanted)))
+
+    def outcome(mutant):
+        if mutant["name"] not in results:
+            with grading_env():
+                results[mutant["name"]] = one(mutant)
+        return results[mutant["name"]]
+
+    return outcome
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m["name"])
 def test_mutant_is_caught_and_named(mutant, graded):
-    outcome = graded[mutant["name"]]
+    outcome = graded(mutant)
     if isinstance(outcome, Exception):
         raise outcome
     task, report = outcome
