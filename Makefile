@@ -7,7 +7,7 @@ TORCH_INDEX ?=
 PHASE       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test grade lab release release-check course bench data tokens train demo generate clean
+.PHONY: help venv test mutants grade lab release release-check course bench data tokens train demo generate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ lab: $(VENV)/.installed  ## open JupyterLab on the phase notebooks
 	$(PY) -m jupyter lab --notebook-dir=phases
 
 TEST_JOBS ?= auto
+mutants: $(VENV)/.installed-instructor  ## the catalogue of learner bugs alone: each must fail its task, named [PHASE=N]
+	$(PY) -m pytest tests/test_mutants.py $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) $(if $(PHASE),-k "p$(shell printf %02d $(PHASE))_")
+
 test: $(VENV)/.installed-instructor  ## the repository's own tests, on every core (TEST_JOBS=1: one process)
 	$(PY) -m pytest $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) --durations=12
 

@@ -1,5 +1,5 @@
 """The catalogue of learner bugs: each one, planted in a copy of the reference, fails its task
-with a message that names it.
+with a message that names it; and correct code written differently, which keeps full marks.
 
 A mutant is a dict in ``tests/mutants/pNN_*.py`` (list ``MUTANTS``)::
 
@@ -11,6 +11,11 @@ one task with the reference code of earlier phases; the task must lose points, a
 failure messages must contain every word of ``says`` (case-insensitive). The selected mutants
 are graded two at a time first (or, under pytest-xdist, each by its worker); then each one's
 test reports on its own.
+
+A file may also hold ``ALTERNATIVES``: edits in the same form (without ``says``) that keep the
+code correct but write it another way (a loop for a vectorised expression, float64
+accumulation, another order of independent steps). Each must keep the task's full marks: a
+grader must never fail a correct implementation. ``make mutants`` runs the catalogue alone.
 """
 
 from __future__ import annotations
@@ -28,21 +33,22 @@ from conftest import ROOT, grade
 from grader import engine
 
 
-def catalogue() -> list[dict]:
+def catalogue(kind: str = "MUTANTS") -> list[dict]:
     out = []
     for path in sorted((ROOT / "tests" / "mutants").glob("p[0-9]*.py")):
         spec = importlib.util.spec_from_file_location(f"mutants_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        out += [{**m, "file": path.name} for m in module.MUTANTS]
+        out += [{**m, "file": path.name} for m in getattr(module, kind, [])]
     return out
 
 
 MUTANTS = catalogue()
+ALTERNATIVES = catalogue("ALTERNATIVES")
 
 
 def test_names_are_unique():
-    names = [m["name"] for m in MUTANTS]
+    names = [m["name"] for m in MUTANTS + ALTERNATIVES]
     assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
 
 
@@ -91,7 +97,7 @@ def graded(request, tmp_path_factory):
     results = {}
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         wanted = [item.callspec.params["mutant"] for item in request.session.items
-                  if item.originalname == "test_mutant_is_caught_and_named"]
+                  if item.originalname in ("test_mutant_is_caught_and_named", "test_alternative_keeps_full_marks")]
         with grading_env(), ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
             results = dict(zip((m["name"] for m in wanted), pool.map(one, wanted)))
 
@@ -114,3 +120,13 @@ def test_mutant_is_caught_and_named(mutant, graded):
     message = " ".join(c["message"] for c in task["cases"]).lower()
     missing = [w for w in mutant["says"] if w.lower() not in message]
     assert not missing, f"{mutant['name']}: the message does not say {missing}:\n{task['message']}"
+
+
+@pytest.mark.parametrize("mutant", ALTERNATIVES, ids=lambda m: m["name"])
+def test_alternative_keeps_full_marks(mutant, graded):
+    outcome = graded(mutant)
+    if isinstance(outcome, Exception):
+        raise outcome
+    task, report = outcome
+    assert task["score"] == task["max_score"], \
+        f"{mutant['name']}: a correct implementation written differently loses points in {mutant['task']}:\n{report}"

@@ -69,3 +69,19 @@ MUTANTS = [
      "new": "    x = top_p_filter(x, top_p)\n    x = top_k_filter(x, top_k)\n",
      "says": ["top-p before top-k"]},
 ]
+
+# Correct code written another way: each must keep full marks.
+ALTERNATIVES = [
+    {"name": "p07_alt_top_k_by_sort", "phase": 7, "module": "processors.py", "task": "top_k",
+     "old": "    kth = np.partition(x, -k, axis=1)[:, -k, None]             # (B, 1)\n",
+     "new": "    kth = np.sort(x, axis=1)[:, ::-1][:, k - 1][:, None]      # a full sort, descending\n"},
+    {"name": "p07_alt_top_p_loop", "phase": 7, "module": "processors.py", "task": "top_p",
+     "old": "    return np.where(probs >= threshold, x, -np.inf)\n",
+     "new": ("    out = x.copy()\n    for b in range(x.shape[0]):\n        for i in range(x.shape[1]):\n"
+             "            ahead = probs[b][probs[b] > probs[b, i]].sum()\n"
+             "            if not ahead < p:\n                out[b, i] = -np.inf\n    return out\n")},
+    {"name": "p07_alt_min_p_in_logits", "phase": 7, "module": "processors.py", "task": "min_p",
+     "old": "    return np.where(probs >= min_p * probs.max(axis=1, keepdims=True), x, -np.inf)\n",
+     "new": ("    with np.errstate(divide='ignore'):   # log p_i >= log min_p + log p_max, in logits\n"
+             "        return np.where(x >= x.max(axis=1, keepdims=True) + np.log(min_p), x, -np.inf)\n")},
+]
