@@ -15,10 +15,15 @@ import json
 import os
 import time
 
+from pathlib import Path
+
 import pytest
+from _pytest.outcomes import OutcomeException
 
 from grader import DEFAULT_TIMEOUT
 from grader.failures import describe
+
+_GRADER_DIRS = tuple(str(Path(__file__).resolve().parent.parent / d) for d in ("grader", "common"))
 
 _state: dict = {}
 
@@ -105,11 +110,50 @@ def pytest_runtest_protocol(item, nextitem):
            "trace": trace, "seconds": round(time.perf_counter() - start, 3)})
 
 
+def _raised_by_grader(item, excinfo) -> bool:
+    """Whether a skip or xfail was called by the grader (its test file, a conftest, ``grader``,
+    ``common``) rather than by the code under test, which must not drop its own cases."""
+    for entry in reversed(excinfo.traceback):
+        path = str(entry.path)
+        if "_pytest" in path or "pluggy" in path:
+            continue
+        return (path == str(item.path) or Path(path).name == "conftest.py" or path.startswith(_GRADER_DIRS))
+    return False
+
+
+def _ordinary(exc: BaseException) -> AssertionError:
+    return AssertionError(f"the code under test raised {type(exc).__name__}{exc.args!r}: it must return a value or "
+                          f"raise an ordinary exception; an interrupt or an exit from it counts as a failure")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    outcome = yield
+    if isinstance(outcome.exception, BaseException) and not isinstance(outcome.exception, (Exception, OutcomeException)):
+        outcome.force_exception(_ordinary(outcome.exception))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    # KeyboardInterrupt or SystemExit from learner code would stop the session (and the report);
+    # they fail the case instead.
+    outcome = yield
+    if isinstance(outcome.exception, BaseException) and not isinstance(outcome.exception, (Exception, OutcomeException)):
+        outcome.force_exception(_ordinary(outcome.exception))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and _state["outcome"] == "passed":
+    if report.skipped and call.excinfo is not None and not _raised_by_grader(item, call.excinfo):
+        what = "xfail" if hasattr(report, "wasxfail") else "skip"
+        report.outcome = "failed"
+        if _state["outcome"] != "failed":
+            _state["outcome"] = "failed"
+            _state["failure"] = (f"the code under test called pytest.{what}(): only the grader may skip a case; "
+                                 f"this one counts as failed", "")
+    elif report.skipped and _state["outcome"] == "passed":
         _state["outcome"] = "skipped"
         longrepr = report.longrepr
         reason = str(longrepr[2]) if isinstance(longrepr, tuple) else str(longrepr)

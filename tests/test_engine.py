@@ -220,3 +220,68 @@ def test_grading_runs_blas_on_one_thread_unless_told(clean_env):
     env = child_env(1, "solutions", None)
     assert env["OPENBLAS_NUM_THREADS"] == "1" and env["OMP_NUM_THREADS"] == "4"
     assert set(BLAS_THREAD_VARS) <= set(env)
+
+
+HOSTILE = '''
+import pytest
+
+def skip_me():
+    pytest.skip("nothing to see")
+
+def xfail_me():
+    pytest.xfail("expected to fail")
+
+def interrupt():
+    raise KeyboardInterrupt
+
+def leave_quietly():
+    raise SystemExit(0)
+'''
+
+HOSTILE_TESTS = '''
+import pytest
+from common import load
+from grader import task
+
+@task(points=1, timeout=20)
+def test_skips_itself():
+    """code that skips its own check."""
+    load(1, "hostile").skip_me()
+
+@task(points=1, timeout=20)
+def test_xfails_itself():
+    """code that marks its own check as an expected failure."""
+    load(1, "hostile").xfail_me()
+
+@task(points=1, timeout=20)
+def test_interrupts():
+    """code that raises KeyboardInterrupt."""
+    load(1, "hostile").interrupt()
+
+@task(points=1, timeout=20)
+def test_exits():
+    """code that raises SystemExit(0)."""
+    load(1, "hostile").leave_quietly()
+
+@task(points=1, timeout=20)
+def test_still_graded():
+    """graded after all of them."""
+    assert load(1, "mod").double(3) == 6
+'''
+
+
+def test_code_under_test_cannot_skip_or_interrupt_its_checks(course):
+    """pytest.skip, pytest.xfail, KeyboardInterrupt and SystemExit from learner code fail the case:
+    none drops it from the total, none stops the grading, none counts as a pass."""
+    (course / "phases/01_alpha/hostile.py").write_text(textwrap.dedent(HOSTILE))
+    (course / "phases/01_alpha/test_hostile.py").write_text(textwrap.dedent(HOSTILE_TESTS))
+    names = ["skips_itself", "xfails_itself", "interrupts", "exits", "still_graded", "gpu"]
+    result, report = grade(1, *[a for n in names for a in ("--task", n)], cwd=course)
+    t = tasks_of(result)
+    assert (result["score"], result["max_score"]) == (1, 5), report
+    assert "called pytest.skip()" in t["skips_itself"]["message"] and t["skips_itself"]["status"] == "failed"
+    assert "called pytest.xfail()" in t["xfails_itself"]["message"] and t["xfails_itself"]["status"] == "failed"
+    assert "raised KeyboardInterrupt" in t["interrupts"]["message"]
+    assert "raised SystemExit" in t["exits"]["message"]
+    assert t["still_graded"]["status"] == "passed"
+    assert t["gpu"]["status"] == "skipped"  # the grader's own skip still drops its case
