@@ -106,8 +106,19 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     faulthandler.cancel_dump_traceback_later()
     message, trace = _state["failure"] or ("", "")
-    _emit({"event": "result", "id": item.nodeid, "outcome": _state["outcome"], "message": message,
-           "trace": trace, "seconds": round(time.perf_counter() - start, 3)})
+    _emit({"event": "result", "id": item.nodeid, "outcome": _state["outcome"], "message": _cap(message, MAX_MESSAGE),
+           "trace": _cap(trace, MAX_TRACE), "seconds": round(time.perf_counter() - start, 3)})
+
+
+MAX_MESSAGE, MAX_TRACE = 4000, 12000  # characters: a report, its JSON and Gradescope's stay small
+
+
+def _cap(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (its start and end kept), saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    return f"{text[:limit * 3 // 4]}\n[... {cut:,} characters cut ...]\n{text[-(limit // 4):]}"
 
 
 def _raised_by_grader(item, excinfo) -> bool:

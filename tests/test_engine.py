@@ -236,6 +236,9 @@ def interrupt():
 
 def leave_quietly():
     raise SystemExit(0)
+
+def shout():
+    raise ValueError("x" * 20_000_000)
 '''
 
 HOSTILE_TESTS = '''
@@ -264,6 +267,11 @@ def test_exits():
     load(1, "hostile").leave_quietly()
 
 @task(points=1, timeout=20)
+def test_shouts():
+    """code that raises an exception with a 20 MB message."""
+    load(1, "hostile").shout()
+
+@task(points=1, timeout=20)
 def test_still_graded():
     """graded after all of them."""
     assert load(1, "mod").double(3) == 6
@@ -272,13 +280,16 @@ def test_still_graded():
 
 def test_code_under_test_cannot_skip_or_interrupt_its_checks(course):
     """pytest.skip, pytest.xfail, KeyboardInterrupt and SystemExit from learner code fail the case:
-    none drops it from the total, none stops the grading, none counts as a pass."""
+    none drops it from the total, none stops the grading, none counts as a pass. A huge exception
+    message is cut, so that the report and its JSON stay small."""
     (course / "phases/01_alpha/hostile.py").write_text(textwrap.dedent(HOSTILE))
     (course / "phases/01_alpha/test_hostile.py").write_text(textwrap.dedent(HOSTILE_TESTS))
-    names = ["skips_itself", "xfails_itself", "interrupts", "exits", "still_graded", "gpu"]
+    names = ["skips_itself", "xfails_itself", "interrupts", "exits", "shouts", "still_graded", "gpu"]
     result, report = grade(1, *[a for n in names for a in ("--task", n)], cwd=course)
     t = tasks_of(result)
-    assert (result["score"], result["max_score"]) == (1, 5), report
+    assert (result["score"], result["max_score"]) == (1, 6), report
+    assert len(t["shouts"]["message"]) < 5000 and "characters cut" in t["shouts"]["message"]
+    assert len(json.dumps(result)) < 100_000
     assert "called pytest.skip()" in t["skips_itself"]["message"] and t["skips_itself"]["status"] == "failed"
     assert "called pytest.xfail()" in t["xfails_itself"]["message"] and t["xfails_itself"]["status"] == "failed"
     assert "raised KeyboardInterrupt" in t["interrupts"]["message"]
