@@ -172,15 +172,25 @@ class _Run:
                     yield json.loads(line)
 
     def close(self, kill: bool = False) -> int:
+        """Wait for the child (killing it first if ``kill``, or after 30 s), then kill whatever it
+        left running in its process group; returns its exit code."""
         if kill:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        code = self.proc.wait()
+            self._kill_group()
+        try:
+            code = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._kill_group()
+            code = self.proc.wait()
+        self._kill_group()
         os.close(self.fd)
         self.log.close()
         return code
+
+    def _kill_group(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def handout_tasks(readme: Path) -> list[str]:
@@ -239,6 +249,8 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
                     current = {}
                 elif kind == "hung":
                     hung = True
+                elif kind == "done":
+                    break
             code = child.close(kill=hung)
             if not current:
                 if not known and code not in (0, 5):

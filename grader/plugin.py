@@ -3,7 +3,8 @@
 It streams one JSON line per event to the file descriptor given by ``--grader-events``
 so that the parent (:mod:`grader.engine`) knows, even if this process dies, which case
 was running: ``collected`` (every graded case, in order), ``start``, ``result``, and
-``collect_error``. A case that runs past its task's time limit makes faulthandler dump
+``collect_error``, and ``done`` at the end of the session, after which the process exits at once
+(threads and child processes the code under test left behind do not keep it alive). A case that runs past its task's time limit makes faulthandler dump
 the stack to ``--grader-dump`` and end the process; the parent then reports a timeout
 and starts a new process for the cases left.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
+import sys
 import time
 
 from pathlib import Path
@@ -87,6 +89,21 @@ def pytest_collection_modifyitems(session, config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _state["exitstatus"] = int(exitstatus)
+    _emit({"event": "done"})
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    # A grading child ends here, whatever the code under test left running: a non-daemon thread
+    # would otherwise keep the interpreter (and the grade) waiting for ever.
+    if _state.get("fd") is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_state.get("exitstatus", 0))
 
 
 def pytest_collectreport(report):

@@ -239,6 +239,13 @@ def leave_quietly():
 
 def shout():
     raise ValueError("x" * 20_000_000)
+
+def linger(pid_file):
+    import subprocess, threading, time
+    threading.Thread(target=time.sleep, args=(3600,)).start()          # not a daemon
+    child = subprocess.Popen(["sleep", "3600"])
+    open(pid_file, "w").write(str(child.pid))
+    return 1
 '''
 
 HOSTILE_TESTS = '''
@@ -296,3 +303,39 @@ def test_code_under_test_cannot_skip_or_interrupt_its_checks(course):
     assert "raised SystemExit" in t["exits"]["message"]
     assert t["still_graded"]["status"] == "passed"
     assert t["gpu"]["status"] == "skipped"  # the grader's own skip still drops its case
+
+
+LINGER_TESTS = '''
+import os
+from common import load
+from grader import task
+
+@task(points=1, timeout=20)
+def test_lingers():
+    """code that leaves a thread and a process running."""
+    assert load(1, "hostile").linger(os.environ["PID_FILE"]) == 1
+'''
+
+
+def test_threads_and_processes_left_running_do_not_hold_the_grade(course, tmp_path, clean_env):
+    """A non-daemon thread would keep the grading process alive for ever, and a child process
+    would outlive it: grading ends anyway, with the case graded, and the child is killed."""
+    import os
+    import time
+
+    (course / "phases/01_alpha/hostile.py").write_text(textwrap.dedent(HOSTILE))
+    (course / "phases/01_alpha/test_linger.py").write_text(textwrap.dedent(LINGER_TESTS))
+    pid_file = tmp_path / "pid"
+    clean_env.setenv("PID_FILE", str(pid_file))
+    start = time.monotonic()
+    result, report = grade(1, "--task", "lingers", cwd=course)
+    assert time.monotonic() - start < 60 and result["score"] == result["max_score"] == 1, report
+    pid = int(pid_file.read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the process {pid} started by the code under test outlived the grading")
