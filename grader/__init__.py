@@ -20,8 +20,12 @@ import pytest
 DEFAULT_TIMEOUT = 60.0
 
 
-def task(points: float, timeout: float = DEFAULT_TIMEOUT):
-    """Mark a test function as a graded task worth ``points``, failing after ``timeout`` seconds."""
+def task(points: float, timeout: float = DEFAULT_TIMEOUT, needs: tuple[str, ...] = ()):
+    """Mark a test function as a graded task worth ``points``, failing after ``timeout`` seconds.
+
+    ``needs`` names the tasks whose code this one runs: when one of them fails too, the report
+    tells the learner to read that one first (its message names the mistake more precisely).
+    """
     if points <= 0:
         raise ValueError(f"a task must be worth some points, got {points}")
-    return pytest.mark.task(points=float(points), timeout=float(timeout))
+    return pytest.mark.task(points=float(points), timeout=float(timeout), needs=tuple(needs))

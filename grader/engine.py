@@ -40,6 +40,7 @@ class Case:
     message: str = ""
     trace: str = ""
     seconds: float = 0.0
+    needs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class TaskResult:
     title: str
     max_score: float
     cases: list[Case] = field(default_factory=list)
+    read_first: list[str] = field(default_factory=list)  # failed tasks it needs: their messages say more
 
     @property
     def counted(self) -> list[Case]:
@@ -216,6 +218,7 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     cases: dict[str, Case] = {}
     order: list[str] = []
     known: list[str] = []  # every task name of the phase, selected or not
+    declared_needs: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         tmp_path = Path(tmp)
         skip_file, dump_file, log_file = tmp_path / "done", tmp_path / "dump", tmp_path / "log"
@@ -234,6 +237,7 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
                 kind = ev["event"]
                 if kind == "collected" and not known:
                     known.extend(c["task"] for c in ev["cases"] if c["task"] not in known)
+                    declared_needs.update(n for c in ev["cases"] for n in c.get("needs", ()))
                     for c in ev["cases"]:
                         if c.pop("selected"):
                             cases[c["id"]] = Case(**c)
@@ -279,6 +283,13 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     for cid in order:
         c = cases[cid]
         results.setdefault(c.task, TaskResult(c.task, c.title, c.points)).cases.append(c)
+    unknown_needs = declared_needs - set(known)
+    if unknown_needs:
+        raise GraderError(f"the grader of phase {phase} says a task needs {', '.join(sorted(unknown_needs))}, "
+                          f"which it does not have")
+    for t in results.values():
+        needs = t.cases[0].needs if t.cases else []
+        t.read_first = [n for n in needs if n in results and results[n].status == "failed"]
     rank = {t: i for i, t in enumerate(handout_tasks(tests_dir / "README.md"))}
     results = dict(sorted(results.items(), key=lambda item: rank.get(item[0], len(rank))))
     unknown = set(tasks or []) - set(known)

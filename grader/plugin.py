@@ -59,6 +59,7 @@ def task_info(item) -> dict | None:
         "title": doc[0].strip() if doc else "",
         "points": float(mark.kwargs.get("points", 1.0)),
         "timeout": float(mark.kwargs.get("timeout", DEFAULT_TIMEOUT)),
+        "needs": list(mark.kwargs.get("needs", ())),
     }
 
 

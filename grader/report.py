@@ -34,6 +34,11 @@ def _who(grade: Grade) -> str:
     return what
 
 
+def _names(tasks: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return tasks[0] if len(tasks) == 1 else ", ".join(tasks[:-1]) + " and " + tasks[-1]
+
+
 def terminal(grade: Grade) -> str:
     """The report a learner reads: one row per task, the total, then each failure in full."""
     width = max([len(t.name) for t in grade.tasks] + [4])
@@ -63,6 +68,8 @@ def terminal(grade: Grade) -> str:
                 bad = [c for c in t.cases if c.outcome == "failed"]
                 count = f" ({len(bad)} of {len(t.cases)} cases failed; the first is shown)" if len(t.cases) > 1 else ""
                 lines += ["", f"FAIL {t.name} — {t.title}{count}"]
+                if t.read_first:
+                    lines.append(f"  Read {_names(t.read_first)} first: this task runs that code, and it fails too.")
                 lines += ["  " + line for line in message.splitlines()]
                 if 1 < len(t.cases) and len(bad) < len(t.cases):
                     names = [_case_name(c.id) for c in bad]
@@ -96,6 +103,7 @@ def as_json(grade: Grade) -> dict:
                 "status": t.status,
                 "message": t.first_failure.message if t.first_failure else "",
                 "trace": t.first_failure.trace if t.first_failure else "",
+                "read_first": t.read_first,
                 "cases": [{"id": c.id, "outcome": c.outcome, "message": c.message, "seconds": c.seconds} for c in t.cases],
             }
             for t in grade.tasks
@@ -109,6 +117,8 @@ def as_gradescope(grade: Grade) -> dict:
     for t in grade.tasks:
         case = t.first_failure
         output = "" if case is None else case.message + (f"\n\nWhere:\n{case.trace}" if case.trace else "")
+        if t.read_first:
+            output = f"Read {_names(t.read_first)} first: this task runs that code, and it fails too.\n\n" + output
         if t.status == "skipped":  # e.g. a GPU task on a machine without one: worth nothing here
             reason = t.cases[0].message if t.cases else ""
             tests.append({"name": f"{t.name}: {t.title}", "score": 0, "max_score": 0, "status": "passed",

@@ -339,3 +339,41 @@ def test_threads_and_processes_left_running_do_not_hold_the_grade(course, tmp_pa
         time.sleep(0.1)
     else:
         raise AssertionError(f"the process {pid} started by the code under test outlived the grading")
+
+
+NEEDS_TESTS = '''
+from common import load
+from grader import task
+
+@task(points=1, timeout=20)
+def test_base():
+    """the building block."""
+    assert load(1, "mod").double(2) == 5, "double(2) must be 5 (in this made-up course)"
+
+@task(points=1, timeout=20, needs=("base",))
+def test_built_on_it():
+    """uses the building block."""
+    assert load(1, "mod").double(3) == 7, "double(3) must be 7"
+
+@task(points=1, timeout=20, needs=("double",))
+def test_needs_a_passing_task():
+    """uses a task that passes."""
+    assert False, "fails on its own"
+'''
+
+
+def test_a_failing_task_points_to_the_failing_task_it_needs(course):
+    (course / "phases/01_alpha/test_needs.py").write_text(textwrap.dedent(NEEDS_TESTS))
+    result, report = grade(1, "--task", "base", "--task", "built_on_it", "--task", "needs_a_passing_task",
+                           "--task", "double", cwd=course)
+    t = tasks_of(result)
+    assert t["built_on_it"]["read_first"] == ["base"] and t["needs_a_passing_task"]["read_first"] == []
+    assert "FAIL built_on_it — uses the building block.\n  Read base first: this task runs that code" in report
+    (course / "phases/01_alpha/test_needs.py").write_text(textwrap.dedent(NEEDS_TESTS).replace('needs=("base",)',
+                                                                                                'needs=("nope",)'))
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "grader", "1", "--task", "base"], cwd=course, capture_output=True,
+                          text=True)
+    assert proc.returncode == 2 and "says a task needs nope" in proc.stderr

@@ -64,7 +64,7 @@ def prompts_for(cfg, lengths, seed):
     return [g.integers(0, cfg.vocab_size, n).tolist() for n in lengths]
 
 
-@task(points=2, timeout=90)
+@task(points=2, timeout=90, needs=("cached_gpt2", "cached_llama", "sample_next"))
 def test_generate_greedy(kit):
     """Greedy generation, with and without the cache, past block_size, equals the graders' loop on PyTorch."""
     G = gen(kit)
@@ -82,7 +82,7 @@ def test_generate_greedy(kit):
                 compare(got, want, what, context_hint(kit, P, cfg, prompts, got, want))
 
 
-@task(points=2, timeout=90)
+@task(points=2, timeout=90, needs=("cached_gpt2", "cached_llama", "sample_next"))
 def test_generate_sampling(kit):
     """Sampled generation with one generator, for a batch, equals the graders' loop draw for draw."""
     G = gen(kit)
@@ -100,7 +100,7 @@ def test_generate_sampling(kit):
                                      "order, with the generator given (one uniform per running row)")
 
 
-@task(points=3, timeout=90)
+@task(points=3, timeout=90, needs=("cached_batch", "sample_next"))
 def test_generate_batch(kit):
     """A batch equals its prompts one at a time (per-row generators); EOS stops its row only; bad input refused."""
     G = gen(kit)

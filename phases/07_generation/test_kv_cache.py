@@ -79,7 +79,7 @@ def test_position_ids(kit):
                      hint="start[:, None] + np.arange(T): the new tokens continue each row where it stopped")
 
 
-@task(points=2, timeout=20)
+@task(points=2, timeout=20, needs=("kv_cache_init",))
 def test_cache_write(kit):
     """write stores keys and values at (row, position), layer by layer, and returns copies up to the last position."""
     K = kv(kit)
@@ -194,7 +194,7 @@ def run_one(kit, K, fields, prompt_len, seed):
         K.forward_cached(m, np.array([[1]]), cache, np.array([cfg.block_size]))
 
 
-@task(points=3, timeout=60)
+@task(points=3, timeout=60, needs=("kv_cache_init", "cache_write", "position_ids"))
 def test_cached_gpt2(kit):
     """GPT-2 style models (learned, sinusoidal and no positions): cached logits equal uncached ones at every step."""
     K = kv(kit)
@@ -203,7 +203,7 @@ def test_cached_gpt2(kit):
     run_one(kit, K, kit.GPT2, prompt_len=1, seed=13)
 
 
-@task(points=3, timeout=60)
+@task(points=3, timeout=60, needs=("kv_cache_init", "cache_write", "position_ids"))
 def test_cached_llama(kit):
     """A Llama style model (RoPE, grouped-query attention, RMSNorm, SwiGLU, untied head): cached equals uncached."""
     K = kv(kit)
@@ -211,7 +211,7 @@ def test_cached_llama(kit):
     run_one(kit, K, dict(kit.LLAMA, n_kv_head=1), prompt_len=1, seed=21)
 
 
-@task(points=2, timeout=60)
+@task(points=2, timeout=60, needs=("cached_gpt2", "cached_llama"))
 def test_cached_batch(kit):
     """A batch of right-padded prompts of different lengths, then steps at different positions and on some rows only."""
     K = kv(kit)

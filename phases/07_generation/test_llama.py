@@ -99,7 +99,7 @@ def test_tok512_encode(kit):
                                  f"{want[at:at + 6]} = {[pieces[i] for i in want[at:at + 6]]}.\nHint: {hint}")
 
 
-@task(points=1, timeout=30)
+@task(points=1, timeout=30, needs=("tok512_encode",))
 def test_tok512_decode(kit):
     """decode: byte tokens are their byte, a piece right after BOS loses its space, 0-2 are no text; it inverts encode."""
     tok = tokenizer(kit)
@@ -119,7 +119,7 @@ def test_tok512_decode(kit):
                      hint="encode adds BOS and a leading space; decode drops the space that follows BOS")
 
 
-@task(points=3, timeout=120)
+@task(points=3, timeout=120, needs=("generate_greedy", "utf8_stream", "tok512_decode"))
 def test_stories260k_greedy(kit):
     """Greedy decoding of stories260K from BOS, with your cache, streamed, prints llama2.c's published 200 tokens."""
     model, _, cfg = kit.stories_model()
@@ -147,7 +147,7 @@ def test_stories260k_greedy(kit):
                  hint="stream.push(token_bytes(previous, token)) for each new token, then stream.flush()")
 
 
-@task(points=2, timeout=120)
+@task(points=2, timeout=120, needs=("tok512_encode", "generate_greedy", "generate_batch"))
 def test_stories260k_prompts(kit):
     """Greedy continuations of prompts encoded with your tokenizer equal the PyTorch twin's, token for token."""
     model, P, cfg = kit.stories_model()

@@ -199,7 +199,7 @@ def ps_for(kit, x) -> list[float]:
     return sorted({1e-9, *mids[:6], 0.9, 1.0})
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("softmax",))
 def test_top_p(kit):
     """top_p_filter keeps the smallest most-likely set reaching p, the crossing token and ties included."""
     P = processors(kit)
@@ -223,7 +223,7 @@ def test_top_p(kit):
             P.top_p_filter(cases()[2], bad)
 
 
-@task(points=1, timeout=20)
+@task(points=1, timeout=20, needs=("softmax",))
 def test_min_p(kit):
     """min_p_filter keeps the tokens at least min_p times as likely as the most likely one."""
     P = processors(kit)
@@ -242,7 +242,7 @@ def test_min_p(kit):
             P.min_p_filter(cases()[2], bad)
 
 
-@task(points=1, timeout=20)
+@task(points=1, timeout=20, needs=("temperature", "top_k", "top_p", "min_p"))
 def test_process_logits(kit):
     """process_logits composes temperature, top-k, top-p and min-p in that order; the defaults change nothing."""
     P = processors(kit)

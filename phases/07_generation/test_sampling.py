@@ -86,7 +86,7 @@ def sample_hint(kit, logits, settings, got) -> str:
             "with draw(); rng.multinomial, for one, draws other numbers")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("process_logits", "draw"))
 def test_sample_next(kit):
     """sample_next: process, softmax, one uniform per row from the generator, draw; greedy draws nothing."""
     S = sampling(kit)
@@ -132,7 +132,7 @@ def test_sample_next(kit):
         S.sample_next(logits.copy(), None)
 
 
-@task(points=1, timeout=60)
+@task(points=1, timeout=60, needs=("sample_next",))
 def test_sampling_frequencies(kit):
     """Over 60,000 draws, the frequencies match the processed probabilities (chi-square, fixed seed)."""
     S = sampling(kit)
