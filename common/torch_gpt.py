@@ -41,8 +41,21 @@ def t_rope(x: torch.Tensor, base: float, positions=None) -> torch.Tensor:
     return torch.view_as_real(z * torch.polar(torch.ones_like(angles), angles)).reshape(x.shape)
 
 
-def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positions=None) -> torch.Tensor:
-    """Causal (grouped-query) self-attention with ``F.scaled_dot_product_attention``."""
+def t_rope_half(x: torch.Tensor, base: float, positions=None) -> torch.Tensor:
+    """The *other* rotary pairing, GPT-NeoX's ``rotate_half``: feature ``i`` with ``i + D/2``. Not
+    this course's (nor Llama's): the graders compute it to name a learner's pairing mistake."""
+    T, D = x.shape[-2], x.shape[-1]
+    theta = 1.0 / base ** (torch.arange(0, D, 2, dtype=torch.float64) / D)
+    pos = torch.arange(T, dtype=torch.float64) if positions is None else torch.as_tensor(positions, dtype=torch.float64)
+    angles = torch.outer(pos, theta)
+    cos, sin = torch.cat([angles.cos()] * 2, -1), torch.cat([angles.sin()] * 2, -1)
+    x1, x2 = x[..., :D // 2], x[..., D // 2:]
+    return x * cos + torch.cat([-x2, x1], -1) * sin
+
+
+def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positions=None, *, rope=None) -> torch.Tensor:
+    """Causal (grouped-query) self-attention with ``F.scaled_dot_product_attention``; ``rope`` replaces
+    ``t_rope`` (to compute a wrong variant)."""
     B, T, C = x.shape
     H, K = cfg.n_head, cfg.n_kv_head
     D = C // H
@@ -50,7 +63,8 @@ def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positio
     k = t_linear(P, prefix + ".wk", x).view(B, T, K, D).transpose(1, 2)
     v = t_linear(P, prefix + ".wv", x).view(B, T, K, D).transpose(1, 2)
     if cfg.position == "rope":
-        q, k = t_rope(q, cfg.rope_base, positions), t_rope(k, cfg.rope_base, positions)
+        rope = rope or t_rope
+        q, k = rope(q, cfg.rope_base, positions), rope(k, cfg.rope_base, positions)
     k, v = k.repeat_interleave(H // K, dim=1), v.repeat_interleave(H // K, dim=1)
     allowed = torch.ones(T, T, dtype=torch.bool).tril()
     if is_pad is not None:
@@ -65,9 +79,9 @@ def t_mlp(P: dict, prefix: str, x: torch.Tensor, cfg) -> torch.Tensor:
     return t_linear(P, prefix + ".proj", F.gelu(t_linear(P, prefix + ".fc", x), approximate="tanh"))
 
 
-def t_block(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positions=None) -> torch.Tensor:
+def t_block(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positions=None, *, rope=None) -> torch.Tensor:
     """The pre-LN block; ``prefix`` is ``""`` for a Block graded alone or ``"blocks.i."``."""
-    x = x + t_attention(P, prefix + "attn", t_norm(P, prefix + "ln1", x, cfg), cfg, is_pad, positions)
+    x = x + t_attention(P, prefix + "attn", t_norm(P, prefix + "ln1", x, cfg), cfg, is_pad, positions, rope=rope)
     return x + t_mlp(P, prefix + "mlp", t_norm(P, prefix + "ln2", x, cfg), cfg)
 
 
@@ -79,9 +93,10 @@ def t_sinusoids(T: int, C: int) -> torch.Tensor:
     return pe
 
 
-def t_gpt(P: dict, idx, cfg, is_pad=None, positions=None) -> torch.Tensor:
+def t_gpt(P: dict, idx, cfg, is_pad=None, positions=None, *, rope=None) -> torch.Tensor:
     """The whole GPT: logits ``(B, T, V)`` from ids ``(B, T)``; the tokens sit at ``positions``
-    ``(T,)`` (default ``0 .. T-1``: another vector shows what a model with wrong positions computes)."""
+    ``(T,)`` (default ``0 .. T-1``: another vector shows what a model with wrong positions computes);
+    ``rope`` replaces ``t_rope`` (to compute a wrong variant)."""
     idx = torch.as_tensor(np.asarray(idx))
     T = idx.shape[1]
     pos = torch.arange(T) if positions is None else torch.as_tensor(np.asarray(positions))
@@ -92,7 +107,7 @@ def t_gpt(P: dict, idx, cfg, is_pad=None, positions=None) -> torch.Tensor:
         table = t_sinusoids(int(pos.max()) + 1, cfg.n_embd).to(torch.float32).to(torch.float64)  # the model keeps float32
         x = x + table[pos]
     for i in range(cfg.n_layer):
-        x = t_block(P, f"blocks.{i}.", x, cfg, is_pad, None if positions is None else pos)
+        x = t_block(P, f"blocks.{i}.", x, cfg, is_pad, None if positions is None else pos, rope=rope)
     x = t_norm(P, "ln_f", x, cfg)
     return x @ P["wte.weight"].T if cfg.tie_weights else x @ P["lm_head.weight"]
 

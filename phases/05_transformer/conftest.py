@@ -28,7 +28,7 @@ from common import load
 from common.backend import to_numpy
 from common.checks import assert_close, assert_equal, calling, require
 from common.torch_gpt import (read_llama2c, read_tok512, t_attention, t_block, t_gpt, t_linear,  # noqa: F401
-                              t_mlp, t_norm, t_rope, t_sinusoids)
+                              t_mlp, t_norm, t_rope, t_rope_half, t_sinusoids)
 
 
 @pytest.fixture(scope="session")

@@ -230,8 +230,15 @@ def weight_variants(q: np.ndarray, k: np.ndarray, mask) -> list[tuple[str, np.nd
              "transpose", np.swapaxes(softmax(s / math.sqrt(d) + m, -1), -1, -2)),
         ]
     if mask is not None:
-        out.append(("your weights ignore the mask: add it to the scaled scores before the softmax",
-                    softmax(s / math.sqrt(d), -1)))
+        w = softmax(s / math.sqrt(d), -1)
+        out += [
+            ("your weights ignore the mask: add it to the scaled scores before the softmax", w),
+            ("your weights match the mask added after the softmax (-inf in the weights): add it to the scaled "
+             "scores *before* the softmax, which turns the -inf into weights of exactly 0", w + m),
+            ("your weights match the softmax zeroed where the mask is -inf after the softmax: the rows no longer sum "
+             "to 1. Add the mask to the scores before the softmax, which renormalises over the visible keys",
+             np.where(np.isfinite(m), w, 0.0)),
+        ]
     return out
 
 
@@ -432,7 +439,7 @@ def check_names(mha, H, K, bias, what) -> None:
 
 
 def t_mha_parts(oracle, P, x, cfg, is_pad, *, causal=True, pad=True, rope_v=False, rope=True, tiled=False, wo=True,
-                scaled=True):
+                scaled=True, rope_k=True, rope_half=False, mask_after=False):
     """The oracle's attention, written again with switches for the classic mistakes (for hints only):
     returns (output, weights)."""
     B, T, _ = x.shape
@@ -443,17 +450,20 @@ def t_mha_parts(oracle, P, x, cfg, is_pad, *, causal=True, pad=True, rope_v=Fals
     k = lin("wk", x).view(B, T, K, D).transpose(1, 2)
     v = lin("wv", x).view(B, T, K, D).transpose(1, 2)
     if cfg.position == "rope" and rope:
-        q, k = oracle.t_rope(q, cfg.rope_base), oracle.t_rope(k, cfg.rope_base)
+        turn = oracle.t_rope_half if rope_half else oracle.t_rope
+        q = turn(q, cfg.rope_base)
+        k = turn(k, cfg.rope_base) if rope_k else k
         if rope_v:
-            v = oracle.t_rope(v, cfg.rope_base)
+            v = turn(v, cfg.rope_base)
     k = k.repeat(1, H // K, 1, 1) if tiled else k.repeat_interleave(H // K, dim=1)
     v = v.repeat(1, H // K, 1, 1) if tiled else v.repeat_interleave(H // K, dim=1)
     s = q @ k.transpose(-2, -1) / (math.sqrt(D) if scaled else 1.0)
+    m = torch.zeros(T, T, dtype=torch.float64)
     if causal:
-        s = s + torch.as_tensor(additive(allowed(T, T)).astype(np.float64))
+        m = m + torch.as_tensor(additive(allowed(T, T)).astype(np.float64))
     if pad and is_pad is not None:
-        s = s + torch.as_tensor(np.where(is_pad, -np.inf, 0.0)[:, None, None, :])
-    w = torch.softmax(s, dim=-1)
+        m = m + torch.as_tensor(np.where(is_pad, -np.inf, 0.0)[:, None, None, :])
+    w = torch.softmax(s, dim=-1) + m if mask_after else torch.softmax(s + m, dim=-1)
     y = (w @ v).transpose(1, 2).reshape(B, T, C)
     return (lin("wo", y) if wo else y), w
 
@@ -477,8 +487,22 @@ def mha_hint(oracle, mha, x: np.ndarray, is_pad, P, cfg) -> str:
         ("your output matches attention that also rotates the values: RoPE rotates q and k only", dict(rope_v=True)),
         ("your output matches attention without RoPE: when rope_base is set, rotate q and k with rope_angles(T, "
          "head_dim, rope_base) and apply_rope, after the head split", dict(rope=False)),
+        ("your output matches attention that rotates the queries but not the keys: apply_rope to both q and k, "
+         "so that q_m · k_n depends on m - n", dict(rope_k=False)),
+        ("your output matches RoPE with the half-split pairing of GPT-NeoX's rotate_half (feature i with feature "
+         "i + head_dim/2): apply_rope pairs adjacent features (2i, 2i + 1), as Llama and llama2.c (task rope)",
+         dict(rope_half=True)),
+        ("your output matches the causal mask added after the softmax: add the masks to the scaled scores before "
+         "the softmax (attention_weights does it)", dict(mask_after=True)),
         ("your output is missing the output projection wo: return wo(merge_heads(...))", dict(wo=False)),
     ]
+    kept = getattr(mha, "weights", None)
+    if got is not None and not np.all(np.isfinite(got)) and kept is not None and hasattr(kept, "shape"):
+        with np.errstate(invalid="ignore"):
+            if np.any(np.isneginf(np.asarray(to_numpy(kept), dtype=np.float64))):
+                return ("your output is not finite and your attention weights hold -inf: the mask was added after "
+                        "the softmax. Add the masks to the scaled scores before the softmax (attention_weights(q, k, "
+                        "mask)), which turns the -inf into weights of exactly 0")
     with torch.no_grad():
         alts = [(text, t_mha_parts(oracle, Pd, tx, cfg, is_pad, **kw)[0].numpy()) for text, kw in variants]
     return oracle.diagnose(got, alts, default)

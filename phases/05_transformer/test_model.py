@@ -92,6 +92,9 @@ def gpt_variants(oracle, P, idx, cfg, is_pad=None) -> dict:
     if cfg.position == "rope":
         out["GPT without the rotary positions: Block passes rope_base to the attention when position == 'rope'"] = (
             lambda: oracle.t_gpt(P, idx, namespace(cfg, position="none"), is_pad))
+        out["RoPE with the half-split pairing of GPT-NeoX's rotate_half (feature i with feature i + head_dim/2): "
+            "apply_rope pairs adjacent features (2i, 2i + 1), as Llama and llama2.c (task rope)"] = (
+            lambda: oracle.t_gpt(P, idx, cfg, is_pad, rope=oracle.t_rope_half))
     if is_pad is not None:
         out["GPT that ignores is_pad: pass it to every block, block(x, is_pad)"] = lambda: oracle.t_gpt(P, idx, cfg)
     out.update({
