@@ -12,6 +12,8 @@ Which copy of phase ``n`` is used is read from the environment, set by the grade
 ``SCRATCHGPT_IMPL_DIR`` a folder holding the current phase's modules (a notebook's folder,
                         an nbgrader submission); overrides IMPL for that phase only
 ``SCRATCHGPT_ROOT``     the repository root (default: the folder above this package)
+``SCRATCHGPT_HANGS_AT_IMPORT`` files (``os.pathsep``-separated) the grader saw hang at import:
+                        :func:`load` refuses them at once
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ def load(n: int, module: str, *, reload: bool = False) -> types.ModuleType:
     folder = source_dir(n)
     if not (folder / f"{module}.py").is_file():
         raise ModuleNotFoundError(f"phase {n} has no module {module!r}: {folder / (module + '.py')} does not exist")
+    hanging = os.environ.get("SCRATCHGPT_HANGS_AT_IMPORT", "").split(os.pathsep)
+    if str((folder / f"{module}.py").resolve()) in hanging:
+        raise ImportError(f"{module}.py never finished importing in an earlier task of this grade (it ran past the "
+                          f"time limit at its top level), so it is not imported again: fix that first")
     full = f"{_package_for(folder, n)}.{module}"
     if reload and full in sys.modules:
         return importlib.reload(sys.modules[full])

@@ -269,6 +269,14 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
                 frames = frames_from_dump(dump, env.get("SCRATCHGPT_IMPL_DIR"))
                 where = f"; it was running `{frames[-1].func}` ({frames[-1].path.name}:{frames[-1].lineno})" if frames else ""
                 case.message = f"timed out after {case.timeout:g} s{where}. Look for a loop that never ends, or work that grows too fast."
+                if frames and frames[-1].func == "<module>":
+                    # Hung while importing a module: every later import of it would hang the same way, and
+                    # cost each task its whole time limit. The next children refuse it at once instead.
+                    case.message = (f"timed out after {case.timeout:g} s while importing {frames[-1].path.name} "
+                                    f"(line {frames[-1].lineno}, at the top level of the module). Code at the top "
+                                    f"level runs on import: put it in a function.")
+                    hanging = [p for p in env.get("SCRATCHGPT_HANGS_AT_IMPORT", "").split(os.pathsep) if p]
+                    env["SCRATCHGPT_HANGS_AT_IMPORT"] = os.pathsep.join(hanging + [str(frames[-1].path)])
             else:
                 frames = frames_from_dump(log, env.get("SCRATCHGPT_IMPL_DIR"))
                 where = f" in `{frames[-1].func}` ({frames[-1].path.name}:{frames[-1].lineno})" if frames else ""

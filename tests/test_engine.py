@@ -377,3 +377,37 @@ def test_a_failing_task_points_to_the_failing_task_it_needs(course):
     proc = subprocess.run([sys.executable, "-m", "grader", "1", "--task", "base"], cwd=course, capture_output=True,
                           text=True)
     assert proc.returncode == 2 and "says a task needs nope" in proc.stderr
+
+
+HANG_TESTS = '''
+from common import load
+from grader import task
+
+@task(points=1, timeout=2)
+def test_first_import():
+    """imports a module that loops at its top level."""
+    load(1, "stuck")
+
+@task(points=1, timeout=2)
+def test_second_import():
+    """imports it again."""
+    load(1, "stuck").f()
+
+@task(points=1, timeout=2)
+def test_third_import():
+    """and again."""
+    load(1, "stuck").f()
+'''
+
+
+def test_a_module_that_hangs_at_import_costs_one_time_limit(course):
+    """The first task that imports it times out, naming the line; the later ones fail at once."""
+    (course / "phases/01_alpha/stuck.py").write_text("while True:\n    pass\n\ndef f():\n    return 1\n")
+    (course / "phases/01_alpha/test_stuck.py").write_text(textwrap.dedent(HANG_TESTS))
+    result, report = grade(1, "--task", "first_import", "--task", "second_import", "--task", "third_import",
+                           cwd=course)
+    t = tasks_of(result)
+    assert "while importing stuck.py (line 1, at the top level" in t["first_import"]["message"], report
+    for name in ("second_import", "third_import"):
+        assert "stuck.py never finished importing in an earlier task" in t[name]["message"], report
+        assert t[name]["cases"][0]["seconds"] < 1, report
