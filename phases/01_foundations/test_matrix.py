@@ -103,14 +103,21 @@ def test_matrix_from_list_tolist():
     for bad in ([], [[]]):
         with expect_raises(ValueError, what=f"Matrix.from_list({bad})", hint="an empty input has no shape: raise ValueError"):
             Matrix.from_list(bad)
-    ragged = [[1, 2, 3, 4, 5]] * 4 + [[1, 2]] + [[1, 2, 3, 4, 5]]
-    what = "Matrix.from_list(6 rows of 5 values, except row 4 which has 2)"
+    ragged = [[1, 2, 3, 4, 5, 6, 7]] * 4 + [[1, 2]] + [[1, 2, 3, 4, 5, 6, 7]]
+    what = "Matrix.from_list(6 rows of 7 values, except row 4 which has 2)"
     with expect_raises(ValueError, what=what, hint="compare every row's length with the first row's") as caught:
         Matrix.from_list(ragged)
     message = str(caught[0])
+    # Row 4 (or 5, counting from 1) and its length 2; the other rows' length is 7, so no other number matches.
     require(
-        re.search(r"\b[45]\b", message) is not None and re.search(r"\b2\b", message) is not None,
-        f"{what}: the error message {message!r} should say which row (4) has which length (2)",
+        re.search(r"\b[45]\b", message) is not None,
+        f"{what}: the error message {message!r} should say which row (4) has the wrong length"
+        + ("; it names row 3, the row before the ragged one" if re.search(r"\b3\b", message) else ""),
+        hint='report the index i of the row that differs: e.g. raise ValueError(f"row {i} has {len(row)} values, row 0 has {cols}")',
+    )
+    require(
+        re.search(r"\b2\b", message) is not None,
+        f"{what}: the error message {message!r} should say which length (2) that row has",
         hint='e.g. raise ValueError(f"row {i} has {len(row)} values, row 0 has {cols}")',
     )
 
@@ -139,6 +146,8 @@ def test_matrix_elementwise(op):
             hint = None
             if what.startswith(("2 ", "0.5 ")):
                 hint = "for `2 - m` Python calls m.__rsub__(2), which calls _elementwise with op(a, b) = b - a: apply op(element, other)"
+            elif not what.endswith(f"Matrix{shape}"):
+                hint = "with a number, apply op(element, other), in that order: `m - 3` is element - 3, not 3 - element"
             assert_close(values(Matrix, got, shape, what), expected, what=what, hint=hint)
             require(got is not ma and got is not mb, f"{what} returned one of its operands; it should return a new Matrix")
             check_unchanged(ma, a, what)
@@ -188,10 +197,11 @@ def test_matrix_transpose():
         a = sample(shape, seed=n)
         m = make(Matrix, a)
         what = f"Matrix of shape {shape}.transpose()"
-        with calling(what):
+        with calling(what, hint="out has shape (cols, rows) and out[j, i] = self[i, j]: column j of self is data[j::cols], "
+                                "a step of cols (not rows) through the flat list"):
             got = m.transpose()
         assert_close(values(Matrix, got, (shape[1], shape[0]), what), a.T, what=what,
-                     hint="out has shape (cols, rows) and out[j, i] = self[i, j]")
+                     hint="out has shape (cols, rows) and out[j, i] = self[i, j]: column j of self is data[j::cols]")
         check_unchanged(m, a, what)
         with calling(f"Matrix of shape {shape}.T.T"):
             back = m.T.T

@@ -210,6 +210,8 @@ def framed(header, data: bytes = b"") -> bytes:
 
 JSON_HINT = "wrap the decoding and json.loads in try/except and raise SafetensorsError(...) from the error"
 FIELDS_HINT = "check each entry is a dict with dtype (str), shape (list of ints) and data_offsets (two ints) before using it"
+BOOL_HINT = ("JSON true and false load as Python bools, and bool is a subclass of int (isinstance(True, int) is True): "
+             "reject them explicitly, e.g. isinstance(v, int) and not isinstance(v, bool)")
 TILE_HINT = ("sort the entries by begin; the first must start at 0, each must start where the previous ended, "
              "and the last must end at the end of the data buffer")
 
@@ -253,6 +255,9 @@ CORRUPT = [
      "check end - begin == prod(shape) * itemsize"),
     ("size_mismatch_dtype", "shape [2] of F64 (16 bytes) in data_offsets [0, 8]", framed({"w": entry(dtype="F64")}, F32_PAIR),
      "the item size comes from the dtype: DTYPES[dtype].itemsize"),
+    ("shape_bool", "shape [true, 2] (JSON true is a bool, not an int)", framed({"w": entry(shape=[True, 2])}, F32_PAIR), BOOL_HINT),
+    ("offsets_bool", "data_offsets [false, 8] (JSON false is a bool, not an int)",
+     framed({"w": entry(offsets=[False, 8])}, F32_PAIR), BOOL_HINT),
     ("metadata_not_str", '"__metadata__": {"step": 100} (a number)',
      framed({"__metadata__": {"step": 100}, "w": entry()}, F32_PAIR), "every metadata value must be a str"),
 ]
@@ -277,6 +282,8 @@ BAD_INPUTS = [
     ("unicode", {"w": np.array(["ab", "c"])}, None, "strings are not in DTYPES"),
     ("datetime", {"w": np.array(["2024-01-01"], dtype="datetime64[D]")}, None, "datetime64 is 8 bytes, but not in DTYPES"),
     ("name_not_str", {1: np.zeros(2, dtype=np.float32)}, None, "tensor names must be str"),
+    ("reserved_name", {"__metadata__": np.zeros(2, dtype=np.float32)}, None,
+     "'__metadata__' is reserved for the metadata entry of the header, it cannot name a tensor"),
     ("metadata_value", {"w": np.zeros(2, dtype=np.float32)}, {"step": 3}, "metadata values must be str"),
     ("metadata_key", {"w": np.zeros(2, dtype=np.float32)}, {3: "x"}, "metadata keys must be str"),
 ]
