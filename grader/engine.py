@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import select
 import signal
 import subprocess
@@ -131,6 +132,26 @@ def _signal_name(code: int) -> str:
         return f"signal {-code}"
 
 
+MEMORY_LIMIT_GB = 4.0  # per grading process; SCRATCHGPT_MEMORY_LIMIT_GB changes it, 0 lifts it
+
+
+def _limit_memory(env: dict):
+    """A ``preexec_fn`` capping the child's data segment (its heap and private mappings: every NumPy
+    array), so that code allocating without end gets a MemoryError instead of the machine's memory.
+    Address space is not capped: a GPU runtime reserves far more of it than it uses."""
+    gb = float(env.get("SCRATCHGPT_MEMORY_LIMIT_GB") or MEMORY_LIMIT_GB)
+    if gb <= 0 or not hasattr(resource, "RLIMIT_DATA"):
+        return None
+    limit = int(gb * (1 << 30))
+
+    def apply():
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        cap = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+
+    return apply
+
+
 class _Run:
     """One child pytest process; yields events until it ends."""
 
@@ -146,7 +167,8 @@ class _Run:
         # The child runs in a scratch folder: a module of the phase (say, io.py) must never
         # shadow a library module through the current directory on sys.path.
         self.proc = subprocess.Popen(cmd, cwd=log_file.parent, env=env, pass_fds=(write_fd,), stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+                                     preexec_fn=_limit_memory(env))
         os.close(write_fd)
         self.fd = read_fd
         self.buffer = b""

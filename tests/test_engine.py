@@ -411,3 +411,29 @@ def test_a_module_that_hangs_at_import_costs_one_time_limit(course):
     for name in ("second_import", "third_import"):
         assert "stuck.py never finished importing in an earlier task" in t[name]["message"], report
         assert t[name]["cases"][0]["seconds"] < 1, report
+
+
+HOG_TESTS = '''
+import numpy as np
+from grader import task
+
+@task(points=1, timeout=20)
+def test_hog():
+    """allocates 2 GiB."""
+    np.ones(1 << 28).sum()
+
+@task(points=1, timeout=20)
+def test_after_hog():
+    """still graded."""
+    assert np.ones(1000).sum() == 1000
+'''
+
+
+def test_memory_is_capped(course, clean_env):
+    """Each grading process has a data-segment cap (SCRATCHGPT_MEMORY_LIMIT_GB, 4 by default):
+    allocating past it is a MemoryError in that case only."""
+    (course / "phases/01_alpha/test_hog.py").write_text(textwrap.dedent(HOG_TESTS))
+    clean_env.setenv("SCRATCHGPT_MEMORY_LIMIT_GB", "1")
+    result, report = grade(1, "--task", "hog", "--task", "after_hog", cwd=course)
+    t = tasks_of(result)
+    assert "MemoryError" in t["hog"]["message"] and t["after_hog"]["status"] == "passed", report
