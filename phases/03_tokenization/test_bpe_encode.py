@@ -92,6 +92,20 @@ def test_bpe_round_trip(oracle):
         with calling(f"{name}: encode('')"):
             assert_equal(list(tok.encode("")), [], what=f"{name}: encode('')")
 
+    # Ids are whatever the vocabulary says: a merged token's id need not be 256 + its rank, nor follow rank order.
+    vocab = {**{i: bytes([i]) for i in range(256)}, 300: b"ab", 280: b"abc", 290: b" ab"}
+    merges = [(b"a", b"b"), (b"ab", b"c"), (b" ", b"ab")]
+    what = "Tokenizer({bytes at 0..255, 300: b'ab', 280: b'abc', 290: b' ab'}, merges [(a, b), (ab, c), (' ', ab)])"
+    with calling(f"{what}.encode('abc ab abab')"):
+        tok = bpe().Tokenizer(vocab, merges)
+        got = tok.encode("abc ab abab")
+    # By hand: "abc" -> [ab, c] -> [abc] = 280; " ab" -> [' ', ab] -> [' ab'] = 290; " abab" -> [' ab', ab] = [290, 300].
+    assert_equal([int(i) for i in got], [280, 290, 290, 300], what=f"{what}.encode('abc ab abab')",
+                 hint="a merge's result has the id vocab gives it (look up a + b in a bytes -> id map), not 256 + its rank: "
+                      "ids need not follow the order of the merges, and may leave gaps")
+    with calling(f"{what}.decode([280, 290, 290, 300])"):
+        assert_equal(tok.decode([280, 290, 290, 300]), "abc ab abab", what=f"{what}.decode([280, 290, 290, 300])")
+
 
 TRICKY = [
     "I'm sure it's fine, you're right, we've won, they'll see, he'd go, don't.",
@@ -168,6 +182,16 @@ def test_bpe_encode_special_tokens(oracle):
     assert_equal(list(got), [50257, 50257, 50256], what=f"encode({doubled * 2 + EOT!r}) with specials {EOT!r} and {doubled!r}",
                  hint="when one special token starts another, try the longer one first")
 
+    # A vocabulary with gaps: the new special's id is one more than the largest id, not len(vocab).
+    gapped = {**{i: bytes([i]) for i in range(256)}, 300: b"ab"}
+    what = "Tokenizer({bytes at 0..255, 300: b'ab'}, [(b'a', b'b')], special_tokens=['<|endoftext|>'])"
+    with calling(f"{what}.encode('ab<|endoftext|>a')"):
+        tok = B.Tokenizer(gapped, [(b"a", b"b")], [EOT])
+        got = tok.encode("ab<|endoftext|>a")
+    assert_equal([int(i) for i in got], [300, 301, 97], what=f"{what}.encode('ab<|endoftext|>a')",
+                 hint="ids 256..299 are free but taken by nobody: a special token absent from vocab gets max(vocab) + 1 "
+                      "(here 301), not len(vocab) (257)")
+
     with calling("Tokenizer(GPT-2's vocab, merges, special_tokens=None)"):
         tok = B.Tokenizer(dict(vocab), list(merges), None)
         got = tok.encode(text)
@@ -201,6 +225,12 @@ def test_bpe_decode(oracle):
         [by_bytes[robot[:1]], by_bytes[robot[1:2]], by_bytes[robot[2:3]], by_bytes[robot[3:]]]
     assert_equal(gpt2_tok.decode(split), "🤖", what=f"decode({split}), the 4 bytes of 🤖 in pieces",
                  hint="join all the bytes first, then decode: a character may span tokens")
+    ids = oracle.gpt2_ids("Once upon a time 🤖")
+    with calling("decode(iter(ids)), the ids given as an iterator (a generator may be read only once)"):
+        text = gpt2_tok.decode(iter(ids))
+    assert_equal(text, "Once upon a time 🤖", what="decode(iter(ids of 'Once upon a time 🤖'))",
+                 hint="ids may be any iterable, read only once: check each id while joining (or make a list of ids first), "
+                      "never one pass to check and another to join")
     for bad in (50300, -1):
         what = f"decode([464, {bad}])"
         try:
@@ -252,6 +282,21 @@ def test_bpe_encode_iterable(oracle, tmp_path):
             with calling(what):
                 got = list(gpt2_tok.encode_iterable(iter(chunks)))
             check_ids(oracle, got, want, vocab, CUT_TEXT, what, hint=CHUNK_HINT)
+    # One special token starts another: the cut must not fall after the shorter one when the longer may follow.
+    doubled = EOT + EOT
+    with calling(f"Tokenizer(GPT-2's vocab, merges, special_tokens=[{EOT!r}, {doubled!r}])"):
+        tok = bpe().Tokenizer(dict(vocab), list(oracle.gpt2()[1]), [EOT, doubled])
+    text = f"Hi {doubled} there{EOT}"
+    want = oracle.gpt2_ids(prefix + "Hi ") + [50257] + oracle.gpt2_ids(" there") + [50256]
+    for k in range(len("Hi "), len("Hi ") + len(doubled) + 1):
+        chunks = [prefix + text[:k], text[k:]]
+        what = (f"list(encode_iterable([<{len(prefix)} characters> + {text[:k][-14:]!r}, {text[k:][:14]!r}...])) with specials "
+                f"[{EOT!r}, {doubled!r}] (cut at character {k} of {text!r})")
+        with calling(what):
+            got = list(tok.encode_iterable(iter(chunks)))
+        check_ids(oracle, got, want, {**vocab, 50257: doubled.encode()}, text, what,
+                  hint="a special token at the end of the buffer may be the start of a longer one: keep back the last "
+                       "len(longest special) - 1 characters, and cut before any special token that reaches into them")
     rng = random.Random(5)
     for trial in range(20):
         text = "".join(rng.choice(TRICKY) for _ in range(6))

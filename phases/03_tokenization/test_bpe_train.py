@@ -34,10 +34,37 @@ def train(text, vocab_size, specials=(), **kwargs):
     return vocab, merges, what
 
 
-def check_merges(got, expected, what, counts=None, hint=TIE_HINT, why=None):
+def unweighted_merges(oracle, text: str, n: int) -> list[tuple[bytes, bytes]]:
+    """The first ``n`` merges of a trainer that counts every distinct pre-token once (a learner's bug)."""
+    words = {tuple(bytes([b]) for b in p.encode("utf-8")): 1 for p in oracle.pretokens(text)}
+    merges = []
+    while len(merges) < n:
+        pairs = oracle.pair_counts(words)
+        if not pairs:
+            break
+        best = max(pairs, key=lambda p: (pairs[p], p))
+        merges.append(best)
+        words = {oracle.merged_word(w, best): 1 for w in words}
+    return merges
+
+
+def diagnose(oracle, got, step, text):
+    """A hint naming the mistake behind a wrong merge ``got[step - 1]`` on ``text``, or None."""
+    a, b = got[step - 1]
+    if not any(a + b in p.encode("utf-8") for p in oracle.pretokens(text)):
+        return (f"{(a, b)} spans two pre-tokens ({a + b!r} occurs in no pre-token of the text): pre-tokenize first and count "
+                "pairs inside each pre-token only, never across the boundary between two of them")
+    if got[:step] == unweighted_merges(oracle, text, step):
+        return ("your merges are those of a count that takes every distinct pre-token once: weight each pre-token's "
+                "pairs by how often the pre-token occurs in the text (\" hug\" x2 counts its pairs twice)")
+    return None
+
+
+def check_merges(got, expected, what, counts=None, hint=TIE_HINT, why=None, text=None, oracle=None):
     """Compare merge lists step by step; name the first wrong step."""
     for step, (g, e) in enumerate(zip(got, expected), 1):
         if g != e:
+            hint = (oracle is not None and diagnose(oracle, got, step, text)) or hint
             count = f" (count {counts[step - 1]})" if counts else ""
             reason = f"\n  Why {e}: {why[step - 1]}" if why else ""
             before = list(expected[max(0, step - 5):step - 1])
@@ -105,7 +132,8 @@ WHY_2 = ["(a,a) occurs 3 times in each of the two words (overlapping positions c
 CORPUS_3 = "aa\naa\naa\naa\naa\naab\naab\nazz\nazz\n"
 MERGES_3 = [(b"a", b"a"), (b"z", b"z"), (b"aa", b"b"), (b"a", b"zz")]
 WHY_3 = ["(a,a) occurs 5 + 2 = 7 times", "(aa,b), (a,z) and (z,z) tie at 2; b'z' is the greatest first part",
-         "(aa,b) and (a,zz) tie at 2; compare first parts: b'aa' > b'a' (compare the pair as a tuple, not a + b joined)",
+         "(aa,b) and (a,zz) tie at 2; compare first parts: b'aa' > b'a' (a prefix sorts before its extensions; "
+         "compare the pair as a tuple, not a + b joined)",
          "the last pair"]
 
 HAND = {"corpus_1": (CORPUS_1, MERGES_1, WHY_1), "corpus_2": (CORPUS_2, MERGES_2, WHY_2), "corpus_3": (CORPUS_3, MERGES_3, WHY_3)}
@@ -113,19 +141,26 @@ HAND = {"corpus_1": (CORPUS_1, MERGES_1, WHY_1), "corpus_2": (CORPUS_2, MERGES_2
 
 @pytest.mark.parametrize("case", list(HAND))
 @task(points=3, timeout=30)
-def test_bpe_train_by_hand(case):
+def test_bpe_train_by_hand(case, oracle):
     """train_bpe learns the merges worked out by hand, ties broken towards the greatest pair of bytes."""
     text, expected, why = HAND[case]
     vocab, merges, what = train(text, 300)
-    check_merges(merges, expected, what, why=why)
+    check_merges(merges, expected, what, why=why, text=text, oracle=oracle)
     check_vocab_layout(vocab, merges, [], what)
     # Stopping at vocab_size: only the first three merges fit.
     vocab, merges, what = train(text, 259)
-    check_merges(merges, expected[:3], what, why=why)
+    check_merges(merges, expected[:3], what, why=why, text=text, oracle=oracle)
     check_vocab_layout(vocab, merges, [], what)
     with expect_raises(ValueError, f"train_bpe({text!r}, vocab_size=256, special_tokens=['<|endoftext|>'])",
                        hint="vocab_size must hold the 256 bytes and every special token: raise ValueError"):
         bpe().train_bpe(text, 256, [EOT])
+    # The smallest vocab_size allowed: the bytes and the special token, no merge at all.
+    what = f"train_bpe({text!r}, vocab_size=257, special_tokens=['<|endoftext|>'])"
+    with calling(what, hint="vocab_size = 256 + len(special_tokens) is allowed: it means no merge, just the 256 bytes and "
+                            "the special tokens (raise ValueError only when vocab_size < 256 + len(special_tokens))"):
+        vocab, merges = bpe().train_bpe(text, 257, [EOT])
+    assert_equal([tuple(m) for m in merges], [], what=f"{what}: the merges", hint="vocab_size leaves room for no merge")
+    check_vocab_layout(vocab, [], [EOT], what)
 
 
 @task(points=1, timeout=30)

@@ -150,6 +150,9 @@ def test_corpus_encode_file_atomic(tmp_path):
     except Exception as exc:  # noqa: BLE001 - any error is fine; the files are what count
         raised = exc
     require(raised is not None, f"{what} returned normally", hint="let the tokenizer's error propagate")
+    require(dst.exists(), f"{what} deleted the old dst",
+            hint="write to a temporary file in dst's folder (never to dst itself) and os.replace it onto dst only when "
+                 "everything was written; on failure remove only the temporary file")
     require(dst.read_bytes() == b"\x01\x00\x02\x00", f"{what} overwrote dst: after the failure it holds {dst.stat().st_size} bytes",
             hint="write to a temporary file in dst's folder and os.replace it onto dst only when everything was written")
     left = sorted(p.name for p in tmp_path.iterdir() if p not in (src, dst))
@@ -174,7 +177,8 @@ def test_corpus_load_tokens(tmp_path):
     odd.write_bytes(ids.tobytes() + b"\x07")
     with expect_raises(ValueError, "load_tokens(a file of 13 bytes)", hint="check the size is even before mapping") as caught:
         C.load_tokens(odd)
-    require("odd.bin" in str(caught[0]), f"the ValueError says {str(caught[0])!r}; it should name the file, odd.bin")
+    require("odd.bin" in str(caught[0]), f"the ValueError says {str(caught[0])!r}; it should name the file, odd.bin",
+            hint="check os.path.getsize(path) % 2 yourself before mapping, and raise ValueError(f\"{path}: ...\")")
 
     empty = tmp_path / "empty.bin"
     empty.write_bytes(b"")

@@ -27,6 +27,8 @@ SPLITS = [
     ("no special here", [EOT], ["no special here"]),
     ("no specials given", [], ["no specials given"]),
     ("", [EOT], []),
+    ("", [], []),
+    ("<|endoftext|>", [], ["<|endoftext|>"]),
     ("almost <|endoftext| but not", [EOT], ["almost <|endoftext| but not"]),
     ("1[SEP]2a+b3", ["[SEP]", "a+b"], ["1", "[SEP]", "2", "a+b", "3"]),
     ("<|e|><|e|><|e|>", ["<|e|>", "<|e|><|e|>"], ["<|e|><|e|>", "<|e|>"]),
@@ -43,12 +45,16 @@ def test_pretokenize_split_on_special():
         with calling(what):
             got = P.split_on_special(text, specials)
         hint = None
-        if "[SEP]" in specials:
+        cut = [p for p in got or [] if isinstance(p, str) and p and p not in specials and any(p in s for s in specials)]
+        if cut and got != expected:
+            hint = (f"the piece {cut[0]!r} is part of a special token, cut apart: escape the specials before building a "
+                    "pattern from them (regex.escape): '|' is an alternation in a pattern, '[' and '+' mean something too")
+        elif "[SEP]" in specials:
             hint = "escape the specials before building a pattern from them (regex.escape): '[' and '+' mean something in a pattern"
         elif "<|e|><|e|>" in specials:
             hint = "try the longer special first: sort them by length, longest first, before joining them with '|'"
         elif not expected or any(p == "" for p in got or []):
-            hint = "drop empty pieces"
+            hint = "drop empty pieces: an empty text has no pieces, [] (with special tokens or without)"
         assert_equal(list(got), expected, what=what, hint=hint)
 
 
