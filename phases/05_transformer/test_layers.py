@@ -363,10 +363,11 @@ def t_attention_dropout(P: dict, x: torch.Tensor, n_head: int, keep_w, keep_y) -
     scores = heads("wq") @ heads("wk").transpose(-2, -1) / math.sqrt(D)
     scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
     w = torch.softmax(scores, -1)
+    kept = w
     if keep_w is not None:
         w = w * torch.as_tensor(keep_w)
     y = (w @ heads("wv")).transpose(1, 2).reshape(B, T, C) @ P["wo.weight"] + P["wo.bias"]
-    return y * torch.as_tensor(keep_y)
+    return y * torch.as_tensor(keep_y), kept
 
 
 def check_attention_dropout(oracle, p: float) -> None:
@@ -387,15 +388,83 @@ def check_attention_dropout(oracle, p: float) -> None:
 
     got = outputs(oracle, mha.train(), (Tensor(x),), f"{what}.train()(x) with x ({B}, {T}, {C})")
     tx = torch.tensor(x)
+    keep_w, keep_y = masks((B, H, T, T), (B, T, C))
     with torch.no_grad():
-        expected = t_attention_dropout(P, tx, H, *masks((B, H, T, T), (B, T, C))).numpy()
+        expected, weights = (t.numpy() for t in t_attention_dropout(P, tx, H, keep_w, keep_y))
     hint = ("attn_drop on the attention weights (after the softmax, before @ v), then resid_drop on the output "
             "of wo; each draws its mask from the rng when called, in that order")
     if got.shape == expected.shape and not np.allclose(got, expected, rtol=1e-9, atol=1e-12):
         hint = oracle.diagnose(got, {
             "attention without attn_drop: only the output is dropped": lambda: t_attention_dropout(
-                P, tx, H, None, *masks((B, T, C))),
+                P, tx, H, None, *masks((B, T, C)))[0],
         }, hint, prefix="your output matches ")
+    assert_close(got, expected, rtol=1e-9, atol=1e-12,
+                 what=f"{what} in training mode, against PyTorch with the masks the same rng draws", hint=hint)
+    kept = mha.weights
+    require(kept is not None and hasattr(kept, "shape"), f"{what}: self.weights should hold the attention weights "
+            f"of the last call (an array), got {type(kept).__name__}", hint="self.weights = w.data, before dropout")
+    kept = np.asarray(to_numpy(kept), dtype=np.float64)
+    hint = "self.weights = w.data right after the softmax, then self.attn_drop(w) @ v: keep the weights before dropout"
+    if kept.shape == weights.shape and np.allclose(kept, weights * keep_w, rtol=1e-9, atol=1e-12):
+        hint = ("your self.weights are the weights after dropout (some zero, the rest scaled by 1/(1-p), rows not "
+                "summing to 1): " + hint)
+    assert_close(kept, weights, rtol=1e-9, atol=1e-12,
+                 what=f"{what}.train()(x): self.weights, vs PyTorch's softmax(q kᵀ/√d + mask) before dropout", hint=hint)
+
+
+def t_gpt_dropout(oracle, P: dict, idx, cfg, masks, *, emb: str = "after") -> torch.Tensor:
+    """The GPT of ``oracle.t_gpt`` (learned positions, LayerNorm, GELU, biases, tied) in training mode,
+    each dropout mask taken in turn from ``masks``: the embeddings' (after the positions are added;
+    ``emb="before"``: on the token vectors alone; ``"none"``: no such dropout), then per block the
+    attention weights', the attention output's and the MLP output's."""
+    idx = torch.as_tensor(np.asarray(idx))
+    T, H = idx.shape[1], cfg.n_head
+    x = P["wte.weight"][idx]
+    if emb == "before":
+        x = x * torch.as_tensor(next(masks))
+    x = x + P["wpe.weight"][:T]
+    if emb == "after":
+        x = x * torch.as_tensor(next(masks))
+    for i in range(cfg.n_layer):
+        pre = f"blocks.{i}."
+        attn = {k[len(pre) + 5:]: v for k, v in P.items() if k.startswith(pre + "attn.")}
+        h = oracle.t_norm(P, pre + "ln1", x, cfg)
+        keep_w, keep_y = next(masks), next(masks)
+        x = x + t_attention_dropout(attn, h, H, keep_w, keep_y)[0]
+        x = x + oracle.t_mlp(P, pre + "mlp", oracle.t_norm(P, pre + "ln2", x, cfg), cfg) * torch.as_tensor(next(masks))
+    return oracle.t_norm(P, "ln_f", x, cfg) @ P["wte.weight"].T
+
+
+def check_gpt_dropout(oracle, cfg, idx) -> None:
+    """GPT(cfg) in training mode against PyTorch with the dropout masks its rng draws, in the order of the
+    forward pass: the embedding dropout after the positions are added, then each block's three."""
+    p, (B, T), C, H = cfg.dropout, idx.shape, cfg.n_embd, cfg.n_head
+    what = f"GPT({oracle.describe(cfg)}, dropout={p}, rng=default_rng(0))"
+    model = oracle.make(lambda L, rng: L.model.GPT(cfg, rng=rng), what)
+    P = {n: t.detach() for n, t in oracle.torch_params(model).items()}
+    state = model.drop.rng.bit_generator.state  # the rng as forward will find it
+
+    def masks(with_emb=True):
+        g = np.random.default_rng()
+        g.bit_generator.state = state
+        shapes = ([(B, T, C)] if with_emb else []) + [(B, H, T, T), (B, T, C), (B, T, C)] * cfg.n_layer
+        return iter([(g.random(shape) >= p) / (1 - p) for shape in shapes])
+
+    got = outputs(oracle, model.train(), (idx,), f"{what}.train()(idx) with idx {idx.shape}")
+    with torch.no_grad():
+        expected = t_gpt_dropout(oracle, P, idx, cfg, masks()).numpy()
+    hint = ("x = self.drop(wte(idx) + wpe(positions)): the embedding dropout acts on the sum, after the positions "
+            "are added, before the first block; then each block's attn_drop, resid_drop and the MLP's drop, every "
+            "mask drawn from the rng given, in the order of the forward pass")
+    if got.shape == expected.shape and not np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+        with torch.no_grad():
+            hint = oracle.diagnose(got, {
+                "dropout on the token vectors before the positions are added: drop the sum, "
+                "x = self.drop(wte(idx) + wpe(positions))": lambda: t_gpt_dropout(oracle, P, idx, cfg, masks(),
+                                                                                 emb="before"),
+                "a GPT without the embedding dropout: x = self.drop(x) after adding the positions, before the "
+                "blocks": lambda: t_gpt_dropout(oracle, P, idx, cfg, masks(False), emb="none"),
+            }, hint, prefix="your output matches ")
     assert_close(got, expected, rtol=1e-9, atol=1e-12,
                  what=f"{what} in training mode, against PyTorch with the masks the same rng draws", hint=hint)
 
@@ -456,6 +525,7 @@ def test_dropout(oracle):
                 hint="apply the Dropout modules in forward (GPT: x = self.drop(x) after adding the positions)")
         require(not np.array_equal(first, second),
                 f"{what} in training mode gave the same output twice: each call must draw new dropout masks")
+    check_gpt_dropout(oracle, cfg, idx)
     what = f"GPT({oracle.describe(cfg)}, dropout={p}, rng=default_rng(5)) in training mode"
     runs = [outputs(oracle, oracle.make(lambda L, rng: L.model.GPT(cfg, rng=rng), what, seed=5), (idx,), what)
             for _ in range(2)]

@@ -89,6 +89,12 @@ def gpt_variants(oracle, P, idx, cfg, is_pad=None) -> dict:
         table = "wpe(np.arange(T))" if cfg.position == "learned" else "self.pe[:T]"
         out[f"GPT without the {cfg.position} positions: x = wte(idx) + {table}"] = lambda: t_gpt_variant(
             oracle, P, idx, cfg, is_pad, positions=False)
+        T, S = np.shape(idx)[1], cfg.block_size
+        if T < S:
+            name = "wpe" if cfg.position == "learned" else "pe"
+            out[f"GPT that adds the last T rows of the position table ({name}[block_size - T:], here rows {S - T} to "
+                f"{S - 1}) to a sequence of T = {T} < block_size = {S} tokens: the token at t sits at position t, so "
+                f"add rows 0 to T - 1, {table}"] = lambda: oracle.t_gpt(P, idx, cfg, is_pad, np.arange(S - T, S))
     if cfg.position == "rope":
         out["GPT without the rotary positions: Block passes rope_base to the attention when position == 'rope'"] = (
             lambda: oracle.t_gpt(P, idx, namespace(cfg, position="none"), is_pad))
@@ -256,6 +262,8 @@ def count_hint(oracle, cfg, diff: int) -> str:
         "the biases of the Linear layers (present when bias=True)": lin_bias,
         "LayerNorm's biases (beta, present when bias=True)": (2 * L + 1) * norm_bias,
         "all the biases, of the Linear layers and of LayerNorm (present when bias=True)": lin_bias + (2 * L + 1) * norm_bias,
+        "biases of the RMSNorms: RMSNorm has no bias (only a weight), even when bias=True":
+            (2 * L + 1) * C * b if cfg.norm == "rmsnorm" else 0,
         "the final norm ln_f": C + norm_bias,
         "the two norms of each block": 2 * L * (C + norm_bias),
         "every norm": (2 * L + 1) * (C + norm_bias),
@@ -377,6 +385,8 @@ def test_gpt_forward_backward(oracle):
     check_gpt(oracle, cfg, ids(cfg, (2, 5), seed=2), seed=1)  # T < block_size: positions 0..4 only
     sin = oracle.config(position="sinusoidal")
     check_gpt(oracle, sin, ids(sin, (2, 8), seed=3), rtol=1e-6)
+    check_gpt(oracle, sin, ids(sin, (2, 5), seed=14), rtol=1e-6)  # T < block_size: rows 0..4 of the table
+    check_gpt(oracle, cfg, ids(cfg, (3, 1), seed=15))  # T = 1: one position, nothing to attend to but itself
     plain = oracle.config(bias=False, tie_weights=False, n_layer=3, n_head=2)
     check_gpt(oracle, plain, ids(plain, (2, 7), seed=4))
     none = oracle.config(position="none", n_kv_head=2, mlp_hidden=24)
