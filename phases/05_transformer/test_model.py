@@ -9,6 +9,7 @@ added, no final norm, blocks not chained, ...) and names the one your output mat
 from __future__ import annotations
 
 import math
+import re
 import types
 
 import numpy as np
@@ -502,5 +503,11 @@ def test_gpt_errors(oracle):
                            hint="check idx.ndim == 2 and T <= block_size before anything else") as caught:
             model(bad)
         text = str(caught[0])
-        require(all(n in text for n in needles),
-                f"the ValueError of {what}(idx of shape {bad.shape}) should name {' and '.join(needles)}; got: {text}")
+        # a number counts only on its own: the 8 of block_size is not the 8 in "18" or "1e-8"
+        named = [re.search(rf"(?<![\d.e-]){re.escape(n)}(?![\d.])", text) if n.isdigit() else n in text
+                 for n in needles]
+        require(all(named),
+                f"the ValueError of {what}(idx of shape {bad.shape}) should name {' and '.join(needles)}"
+                f"{' (as numbers on their own)' if len(needles) > 1 else ''}; got: {text}",
+                hint="say what was wrong with the numbers themselves, e.g. f\"... {T} tokens but block_size is "
+                     "{block_size}\" or f\"... got shape {idx.shape}\"")

@@ -69,6 +69,10 @@ MUTANTS = [
      "old": 'raise ValueError(f"GPT got a sequence of {T} tokens but block_size is {self.config.block_size}")',
      "new": 'raise ValueError(f"GPT got idx of shape {idx.shape}: too long for the position table")',
      "says": ["should name 9 and 8"]},
+    {"name": "p05_error_names_size_not_block_size", "phase": 5, "module": "model.py", "task": "gpt_errors",
+     "old": 'raise ValueError(f"GPT got a sequence of {T} tokens but block_size is {self.config.block_size}")',
+     "new": 'raise ValueError(f"GPT got idx {idx.shape}, {idx.size} ids: too long")',
+     "says": ["should name 9 and 8", "numbers on their own"]},
 ]
 
 # Correct code written another way: each must keep full marks.
