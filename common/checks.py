@@ -7,10 +7,15 @@ is never wrapped: the grader reports it as "not written yet".
 
 from __future__ import annotations
 
+import collections
 import contextlib
 from typing import Callable, Iterator
 
 import numpy as np
+
+
+_STANDARD_EQ = {t.__eq__ for t in (object, bool, int, float, complex, str, bytes, tuple, list, dict, set, frozenset,
+                                   type(None), type, range, collections.Counter, collections.OrderedDict)}
 
 
 def _short(x: np.ndarray, limit: int = 6) -> str:
@@ -54,11 +59,30 @@ def assert_close(got, expected, *, what: str, rtol: float = 1e-7, atol: float = 
         )
 
 
+def _honest_eq(x, depth: int = 0) -> bool:
+    """Whether ``x`` compares with the equality of a standard type (all the way down its contents):
+    an object whose ``__eq__`` says True to anything must not pass a check."""
+    if depth > 50:
+        return False
+    eq = type(x).__eq__
+    if eq not in _STANDARD_EQ and not isinstance(x, np.generic):
+        return False
+    if isinstance(x, (list, tuple)):
+        return all(_honest_eq(v, depth + 1) for v in x)
+    if isinstance(x, dict):
+        return all(_honest_eq(k, depth + 1) and _honest_eq(v, depth + 1) for k, v in x.items())
+    return True
+
+
 def assert_equal(got, expected, *, what: str, hint: str | None = None) -> None:
-    """Check exact equality (``==``), showing both sides on failure."""
+    """Check exact equality (``==``), showing both sides on failure. Values of standard types only:
+    a value whose class redefines equality is refused, as is anything holding one."""
     if isinstance(expected, np.ndarray) or isinstance(got, np.ndarray):
         ok = np.shape(got) == np.shape(expected) and np.array_equal(got, expected)
     else:
+        if _honest_eq(expected) and not _honest_eq(got):
+            raise AssertionError(f"{what}: expected {expected!r:.200}, got an object of type {type(got).__name__} "
+                                 f"(or holding one) whose == is not a standard type's.{_hint(hint)}")
         ok = got == expected
     if not ok:
         raise AssertionError(f"{what}: expected {expected!r:.200}, got {got!r:.200}.{_hint(hint)}")

@@ -46,3 +46,28 @@ def test_numeric_grad_matches_the_analytic_gradient():
     f = lambda v: float(np.sum(np.sin(v) * a) + np.sum(v ** 3))  # noqa: E731
     expected = np.cos(x) * a + 3 * x ** 2
     np.testing.assert_allclose(numeric_grad(f, x), expected, rtol=1e-6, atol=1e-8)
+
+
+class _AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+def test_assert_equal_refuses_values_that_redefine_equality():
+    """An object whose == says True to anything, alone or inside a list or dict, does not pass;
+    standard values and their usual subclasses (Counter, defaultdict, namedtuples, NumPy scalars) do."""
+    import collections
+
+    from common.checks import assert_equal
+
+    for got, expected in ((_AlwaysEqual(), 3), ([1, _AlwaysEqual()], [1, 2]), ({"a": _AlwaysEqual()}, {"a": 1}),
+                          ((_AlwaysEqual(),), (0,))):
+        with pytest.raises(AssertionError, match="whose == is not a standard type's"):
+            assert_equal(got, expected, what="f()")
+    point = collections.namedtuple("point", "x y")
+    for got, expected in ((np.int64(3), 3), (collections.Counter(a=2), {"a": 2}),
+                          (collections.defaultdict(int, a=2), {"a": 2}), (point(1, 2), (1, 2)),
+                          ([np.float32(0.5), "s", b"b", None], [0.5, "s", b"b", None])):
+        assert_equal(got, expected, what="f()")
