@@ -79,13 +79,18 @@ def two_paths(y):
 def test_backward_order():
     """backward() runs each node's rule once, after all gradients into it have been summed."""
     x0 = np.array([0.5, -1.0, 2.0])
+    # The last element of each case: what y receives when a node's gradients overwrite each other instead of adding up.
     cases = [
-        ("y * y + y * 3 (y used three times)", lambda y: (y * y + y * 3.0).sum(), lambda y: 2 * y + 3),
-        ("a = y * 2; b = a * 3; (a + b) (paths of different lengths)", two_paths, lambda y: np.full_like(y, 8.0)),
+        ("y * y + y * 3 (y used three times)", lambda y: (y * y + y * 3.0).sum(), lambda y: 2 * y + 3,
+         lambda y: [y, np.full_like(y, 3.0), y + 3, 2 * y]),
+        ("a = y * 2; b = a * 3; (a + b) (paths of different lengths)", two_paths, lambda y: np.full_like(y, 8.0),
+         lambda y: [np.full_like(y, 2.0), np.full_like(y, 6.0)]),
         ("u = y.tanh(); (u * y + u.exp()) (a diamond)", lambda y: (y.tanh() * y + y.tanh().exp()).sum(),
-         lambda y: (1 - np.tanh(y) ** 2) * y + np.tanh(y) + np.exp(np.tanh(y)) * (1 - np.tanh(y) ** 2)),
+         lambda y: (1 - np.tanh(y) ** 2) * y + np.tanh(y) + np.exp(np.tanh(y)) * (1 - np.tanh(y) ** 2),
+         lambda y: [(1 - np.tanh(y) ** 2) * y, np.tanh(y), np.exp(np.tanh(y)) * (1 - np.tanh(y) ** 2),
+                    (1 - np.tanh(y) ** 2) * y + np.tanh(y), np.tanh(y) + np.exp(np.tanh(y)) * (1 - np.tanh(y) ** 2)]),
     ]
-    for what, build, expected in cases:
+    for what, build, expected, overwritten in cases:
         x = leaf(x0)
         log = []
         with calling(f"backward() through {what}"):
@@ -96,9 +101,12 @@ def test_backward_order():
                 f"backward() through {what}: the rule of y ran {len(log)} times, expected exactly once",
                 hint="run each node's _backward once, with the sum of all gradients that reached it: first order the "
                      "nodes topologically (every node after all nodes computed from it), then visit them in that order")
-        assert_close(log[0], expected(x0), what=f"backward() through {what}: the gradient y's rule received",
-                     hint="a node must wait until every node that uses it has passed its gradient on (reverse "
-                          "topological order); a plain DFS or BFS from the output can reach it too early")
+        order_hint = ("a node must wait until every node that uses it has passed its gradient on (reverse "
+                      "topological order); a plain DFS or BFS from the output can reach it too early")
+        if any(np.allclose(log[0], part, rtol=1e-9, atol=1e-12) for part in overwritten(x0)):
+            order_hint = ("y received only part of its gradient: a later gradient overwrote an earlier one. When two "
+                          "uses pass a gradient to the same node, add them (grads[p] = grads[p] + g), never overwrite")
+        assert_close(log[0], expected(x0), what=f"backward() through {what}: the gradient y's rule received", hint=order_hint)
         assert_close(grad_of(x, what), expected(x0), what=f"backward() through {what}: x.grad")
 
 
@@ -158,6 +166,17 @@ def test_accumulation():
     require(g is not None and getattr(g, "shape", None) == (2, 3) and getattr(g, "dtype", None) == np.float32,
             f"w.grad of a float32 w of shape (2, 3) should be a float32 array of shape (2, 3), got {g!r:.100}",
             hint="gradients have the dtype and shape of the data")
+
+    v = Tensor(np.zeros(3, np.float32), requires_grad=True)
+    seed = np.array([1.0, 2.0, 3.0], np.float32)
+    with calling("v.backward(seed) twice, with the same float32 array seed, on a float32 leaf v"):
+        v.backward(seed)
+        v.backward(seed)
+    seed_hint = ("the leaf stored the caller's array as its .grad, so the second `v.grad += g` changed the caller's array: "
+                 "store a copy of a gradient that someone else holds (the seed passed to backward is the caller's array)")
+    assert_close(seed, [1.0, 2.0, 3.0], rtol=0, atol=0, what="the caller's array seed after v.backward(seed) twice",
+                 hint=seed_hint)
+    assert_close(grad_of(v, "v"), [2.0, 4.0, 6.0], what="v.grad after v.backward(seed) twice", hint=seed_hint)
 
     c = leaf([1.0, 2.0], requires_grad=False)
     with calling("(t * c).sum().backward() with c a constant"):
@@ -261,6 +280,17 @@ def test_nonscalar_backward_error():
     with calling("y.backward(np.array([1.0, 0.5, -1.0]))"):
         y.backward(np.array([1.0, 0.5, -1.0]))
     assert_close(grad_of(x, "x"), [2.0, 1.0, -2.0], what="x.grad after (x * 2).backward([1, 0.5, -1])")
+    w = leaf(np.ones((2, 3)))
+    with calling("u = w * 2 with w of shape (2, 3)"):
+        u = w * 2.0
+    with expect_raises(ValueError, "u.backward(np.ones((1, 3))) with u of shape (2, 3): a gradient of the wrong shape",
+                       hint="check grad.shape == self.shape and raise ValueError naming both: a (1, 3) gradient would "
+                            "broadcast silently and leave w.grad of shape (1, 3)") as caught:
+        u.backward(np.ones((1, 3)))
+    message = str(caught[0])
+    require(re.search(r"\(\s*1\s*,\s*3\s*\)", message) is not None and re.search(r"\(\s*2\s*,\s*3\s*\)", message) is not None,
+            f"u.backward(np.ones((1, 3))) raised ValueError({message!r}); the message should name both shapes, (1, 3) and (2, 3)",
+            hint='e.g. f"grad has shape {grad.shape}, the tensor has shape {self.shape}"')
     z = leaf([[3.0]])
     with calling("backward() on a (1, 1) tensor z * z"):
         (z * z).backward()

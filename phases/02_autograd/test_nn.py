@@ -175,6 +175,20 @@ def test_nn_train_eval():
     zeros = float(np.mean(y == 0))
     require(0.35 < zeros < 0.65, f"Dropout(0.5) in training mode zeroed {zeros:.0%} of 1000 ones, expected about half",
             hint="pass self.training, self.p and self.rng to functional.dropout")
+    fresh = m.Dropout(0.5, rng=np.random.default_rng(1))
+    with calling("Dropout(0.5, rng=default_rng(1))(x), a new module in training mode"):
+        y = to_numpy(fresh(x).data)
+    u = np.random.default_rng(1).random((20, 50))  # the first draw of the module's generator
+    rng_hint = ("draw from the module's own generator, self.rng, on every call: functional.dropout(x, self.p, "
+                "self.training, self.rng); a generator made inside forward replays the same mask every step")
+    require(np.array_equal(y != 0, u >= 0.5) or np.array_equal(y != 0, u < 0.5),
+            "Dropout(0.5, rng=default_rng(1)) in training mode: the mask is not the first rng.random(x.shape) of its rng",
+            hint=rng_hint)
+    with calling("Dropout(0.5, rng=default_rng(1))(x), a second time"):
+        y2 = to_numpy(fresh(x).data)
+    require(not np.array_equal(y2 != 0, y != 0),
+            "Dropout(0.5) in training mode zeroed the same elements in two calls: each call must draw a new mask",
+            hint=rng_hint)
 
 
 def small_net(seed: int = 0):

@@ -157,7 +157,7 @@ ADAM_CASES = {
 def adam_mistakes(lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0, scale: float = 1.0) -> dict:
     b1, b2 = betas
 
-    def make(correct=True, eps_inside=False, decoupled=False, per_param_t=False, wd=weight_decay):
+    def make(correct=True, eps_inside=False, decoupled=False, per_param_t=False, eps_early=False, wd=weight_decay):
         counter = [0]
 
         def step(t, i, p, g, s):
@@ -170,6 +170,8 @@ def adam_mistakes(lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weigh
             s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
             m, v = (s["m"] / (1 - b1**t), s["v"] / (1 - b2**t)) if correct else (s["m"], s["v"])
             update = m / (np.sqrt(v + eps) if eps_inside else np.sqrt(v) + eps)
+            if eps_early:  # (sqrt(v) + eps) / sqrt(1 - beta2^t)
+                update = m / ((np.sqrt(s["v"]) + eps) / np.sqrt(1 - b2**t))
             if decoupled:
                 update = update + wd * p
             return p - lr * update
@@ -179,6 +181,8 @@ def adam_mistakes(lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weigh
         "no bias correction: m and v start at zero, so divide them by (1 - beta1 ** t) and (1 - beta2 ** t)": make(correct=False),
         "eps is inside the square root: it goes outside, sqrt(v_hat) + eps": make(eps_inside=True),
         "t counts parameters, not steps: increment self.t once per step(), before the loop": make(per_param_t=True),
+        "eps is added before the bias correction, (sqrt(v) + eps) / sqrt(1 - beta2 ** t): correct v first, "
+        "then add eps, sqrt(v / (1 - beta2 ** t)) + eps": make(eps_early=True),
     }
     if weight_decay:
         out["weight_decay is ignored: add weight_decay * p.data to the gradient before m and v"] = make(wd=0.0)
@@ -268,3 +272,19 @@ def test_optim_zero_grad_and_state():
         for i in range(2):
             assert_close(to_numpy(params[i].data), before[i], rtol=0, atol=0, what=f"parameter {i} after a step with opt.lr set to 0.0",
                          hint="read self.lr in every step(): learning-rate schedules (phase 06) change it between steps")
+
+    # The caller keeps the same .grad array over two steps; without weight decay g is that very array.
+    p = Parameter(np.zeros(3, dtype=np.float32))
+    shared = np.array([1.0, -2.0, 0.5], dtype=np.float32)
+    with calling("SGD([p], lr=0.1, momentum=0.9): two step() calls with p.grad the same array both times"):
+        opt = o.SGD([p], lr=0.1, momentum=0.9)
+        p.grad = shared
+        opt.step()
+        opt.step()
+    alias_hint = ("the momentum buffer is the caller's p.grad array itself: buf *= momentum then changes p.grad. "
+                  "Store a copy on the first step (buf = g.copy()); the buffer is yours, the gradient is not")
+    assert_close(shared, [1.0, -2.0, 0.5], rtol=0, atol=0, what="p.grad after two SGD(momentum=0.9) steps with the same .grad array",
+                 hint=alias_hint)
+    assert_close(to_numpy(p.data), -0.29 * np.array([1.0, -2.0, 0.5]), rtol=1e-6, atol=1e-7,
+                 what="p after two SGD(lr=0.1, momentum=0.9) steps from 0 with the same gradient g (expected -0.1 g - 0.1 * 1.9 g)",
+                 hint=alias_hint)

@@ -279,6 +279,11 @@ def test_tanh_relu_sigmoid_gelu():
     x[0, :3] = [0.5, -0.5, 2.0]
     check(lambda a: a.tanh(), lambda a: a.tanh(), [x], "Tensor.tanh()", grad_hint="d tanh(x)/dx = 1 - tanh(x)^2")
     check(lambda a: a.relu(), lambda a: a.relu(), [x], "Tensor.relu()", grad_hint="the gradient passes where x > 0 and is 0 elsewhere")
+    kink = np.array([-1.0, 0.0, -0.0, 1e-30, 2.0])
+    check(lambda a: a.relu(), lambda a: a.relu(), [kink], "Tensor.relu() at x = [-1, 0, -0, 1e-30, 2]",
+          grad_hint="at exactly 0 the gradient is 0, as in PyTorch: pass g where x > 0, not x >= 0")
+    check(lambda a: a.gelu(), lambda a: torch.nn.functional.gelu(a, approximate="tanh"), [kink],
+          "Tensor.gelu() at x = [-1, 0, -0, 1e-30, 2]", grad_hint="GELU is smooth: its derivative at exactly 0 is 0.5")
     check(lambda a: a.sigmoid(), lambda a: a.sigmoid(), [x], "Tensor.sigmoid()",
           grad_hint="d sigmoid(x)/dx = s (1 - s) with s = sigmoid(x)")
     big = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])

@@ -1,0 +1,46 @@
+"""Learner bugs in phase 02's optim.py, each caught and named by phases/02_autograd/test_optim.py."""
+
+MUTANTS = [
+    # state that aliases the caller's arrays
+    {"name": "p02_sgd_buffer_aliases_grad", "phase": 2, "module": "optim.py", "task": "optim_zero_grad_and_state",
+     "old": 'buf = state["momentum_buffer"] = g.copy()', "new": 'buf = state["momentum_buffer"] = g',
+     "says": ["momentum buffer", "copy"]},
+    {"name": "p02_sgd_decay_in_place", "phase": 2, "module": "optim.py", "task": "optim_zero_grad_and_state",
+     "old": "                g = g + self.weight_decay * p.data\n", "new": "                g += self.weight_decay * p.data\n",
+     "says": [".grad"]},
+    {"name": "p02_sgd_dampening", "phase": 2, "module": "optim.py", "task": "optim_sgd",
+     "old": "                    buf += g\n", "new": "                    buf += (1 - self.momentum) * g\n",
+     "says": ["momentum"]},
+    # Adam's epsilon and bias correction
+    {"name": "p02_adam_eps_inside_sqrt", "phase": 2, "module": "optim.py", "task": "optim_adam",
+     "old": "            denom = xp.sqrt(v / bias2)\n            denom += self.eps\n",
+     "new": "            denom = xp.sqrt(v / bias2 + self.eps)\n",
+     "says": ["eps is inside the square root"]},
+    {"name": "p02_adam_eps_before_correction", "phase": 2, "module": "optim.py", "task": "optim_adam",
+     "old": "            denom = xp.sqrt(v / bias2)\n            denom += self.eps\n",
+     "new": "            denom = xp.sqrt(v)\n            denom += self.eps\n            denom /= bias2 ** 0.5\n",
+     "says": ["eps", "before the bias correction"]},
+    {"name": "p02_adam_no_bias_correction", "phase": 2, "module": "optim.py", "task": "optim_adam",
+     "old": "        bias1, bias2 = 1 - beta1**self.t, 1 - beta2**self.t", "new": "        bias1, bias2 = 1.0, 1.0",
+     "says": ["bias correction"]},
+    {"name": "p02_adam_t_per_param", "phase": 2, "module": "optim.py", "task": "optim_adam",
+     "old": ("        self.t += 1\n        beta1, beta2 = self.betas\n        bias1, bias2 = 1 - beta1**self.t, 1 - beta2**self.t\n"
+             "        for i, p in enumerate(self.params):\n            if p.grad is None:\n                continue\n"),
+     "new": ("        beta1, beta2 = self.betas\n        for i, p in enumerate(self.params):\n            if p.grad is None:\n"
+             "                continue\n            self.t += 1\n            bias1, bias2 = 1 - beta1**self.t, 1 - beta2**self.t\n"),
+     "says": ["t counts parameters"]},
+]
+
+ALTERNATIVES = [
+    {"name": "p02_alt_adam_fresh_arrays", "phase": 2, "module": "optim.py", "task": "optim_adam",
+     "old": ("            m *= beta1  # in place: allocating big temporaries costs more than the arithmetic\n"
+             "            m += (1 - beta1) * g\n            v *= beta2\n            v += (1 - beta2) * (g * g)\n"
+             "            denom = xp.sqrt(v / bias2)\n            denom += self.eps\n            update = m * (self.lr / bias1)\n"
+             "            update /= denom\n            p.data -= update\n"),
+     "new": ("            m = self.state[i][\"m\"] = beta1 * m + (1 - beta1) * g\n"
+             "            v = self.state[i][\"v\"] = beta2 * v + (1 - beta2) * g * g\n"
+             "            p.data -= (self.lr * (m / bias1) / (xp.sqrt(v / bias2) + self.eps)).astype(p.data.dtype)\n")},
+    {"name": "p02_alt_sgd_new_buffer", "phase": 2, "module": "optim.py", "task": "optim_sgd",
+     "old": "                    buf *= self.momentum\n                    buf += g\n",
+     "new": "                    buf = state[\"momentum_buffer\"] = self.momentum * buf + g\n"},
+]

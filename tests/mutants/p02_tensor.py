@@ -1,0 +1,66 @@
+"""Learner bugs in phase 02's tensor.py, each caught and named by phases/02_autograd/test_backward.py and test_tensor_ops.py."""
+
+MUTANTS = [
+    # backward: accumulation, aliasing, the seed's shape
+    {"name": "p02_backward_overwrite_parent_grad", "phase": 2, "module": "tensor.py", "task": "backward_order",
+     "old": "grads[key] = grads[key] + pg", "new": "grads[key] = pg",
+     "says": ["overwrote", "add them"]},
+    {"name": "p02_backward_leaf_overwrite", "phase": 2, "module": "tensor.py", "task": "accumulation",
+     "old": "                    node.grad += g\n", "new": "                    node.grad = g\n",
+     "says": ["leaves accumulate"]},
+    {"name": "p02_backward_keeps_broadcast_view", "phase": 2, "module": "tensor.py", "task": "accumulation",
+     "old": "elif not (g.flags.c_contiguous and g.flags.owndata and id(g) not in handed_out):",
+     "new": "elif False:",
+     "says": ["read-only", "writable copy"]},
+    {"name": "p02_backward_grad_shape_unchecked", "phase": 2, "module": "tensor.py", "task": "nonscalar_backward_error",
+     "old": "            if grad.shape != self.shape:\n                raise",
+     "new": "            if grad.ndim != self.ndim:\n                raise",
+     "says": ["shape", "(2, 3)"]},
+    {"name": "p02_backward_seed_aliased", "phase": 2, "module": "tensor.py", "task": "accumulation",
+     "old": "        handed_out = {id(grad)} if seeded else set()\n", "new": "        handed_out = set()\n",
+     "says": ["caller's array"]},
+    # _unbroadcast: the kept axes of size 1
+    {"name": "p02_unbroadcast_leading_only", "phase": 2, "module": "tensor.py", "task": "unbroadcast",
+     "old": "    if axes:\n        grad = grad.sum(axis=axes, keepdims=True)\n", "new": "",
+     "says": ["keepdims"]},
+    # activations at their kink
+    {"name": "p02_relu_grad_one_at_zero", "phase": 2, "module": "tensor.py", "task": "tanh_relu_sigmoid_gelu",
+     "old": "lambda g: (xp.where(a.data > 0, g, 0),)", "new": "lambda g: (xp.where(a.data >= 0, g, 0),)",
+     "says": ["at exactly 0", "x > 0"]},
+    {"name": "p02_gelu_grad_drops_x_term", "phase": 2, "module": "tensor.py", "task": "tanh_relu_sigmoid_gelu",
+     "old": "0.5 * x * (1 - t * t) * dt", "new": "0.5 * (1 - t * t) * dt",
+     "says": ["gelu"]},
+    {"name": "p02_max_ties_full_gradient", "phase": 2, "module": "tensor.py", "task": "max",
+     "old": "share = _expand(g, axis, keepdims, a.ndim) / mask.sum(axis=axis, keepdims=True)",
+     "new": "share = _expand(g, axis, keepdims, a.ndim)",
+     "says": ["ties"]},
+    {"name": "p02_mean_divides_by_size", "phase": 2, "module": "tensor.py", "task": "sum_mean",
+     "old": "n = math.prod(a.shape[i] for i in _axes(axis, a.ndim))", "new": "n = a.size",
+     "says": ["mean"]},
+    {"name": "p02_getitem_set_not_add", "phase": 2, "module": "tensor.py", "task": "indexing",
+     "old": "            if fancy:\n                xp.add.at(full, index, g)", "new": "            if False:\n                xp.add.at(full, index, g)",
+     "says": ["add.at"]},
+]
+
+ALTERNATIVES = [
+    # another topological order: recursive DFS post-order (the graders' deep chain needs the stack, so grade the order)
+    {"name": "p02_alt_topo_kahn", "phase": 2, "module": "tensor.py", "task": "backward_order",
+     "old": ("        order, seen, stack = [], set(), [(self, False)]\n        while stack:\n"
+             "            node, expanded = stack.pop()\n            if expanded:\n                order.append(node)\n"
+             "                continue\n            if id(node) in seen:\n                continue\n"
+             "            seen.add(id(node))\n            stack.append((node, True))\n            for p in node._parents:\n"
+             "                if p.requires_grad and id(p) not in seen:\n                    stack.append((p, False))\n"),
+     "new": ("        nodes, users, todo = {id(self): self}, {}, [self]\n        while todo:\n            node = todo.pop()\n"
+             "            for p in node._parents:\n                if p.requires_grad:\n"
+             "                    users[id(p)] = users.get(id(p), 0) + 1\n                    if id(p) not in nodes:\n"
+             "                        nodes[id(p)] = p\n                        todo.append(p)\n"
+             "        ready, order = [self], []\n        while ready:\n            node = ready.pop(0)\n"
+             "            order.append(node)\n            for p in node._parents:\n                if p.requires_grad:\n"
+             "                    users[id(p)] -= 1\n                    if users[id(p)] == 0:\n                        ready.append(p)\n"
+             "        order.reverse()\n")},
+    {"name": "p02_alt_relu_mask_multiply", "phase": 2, "module": "tensor.py", "task": "tanh_relu_sigmoid_gelu",
+     "old": "lambda g: (xp.where(a.data > 0, g, 0),)", "new": "lambda g: (g * (a.data > 0).astype(a.data.dtype),)"},
+    {"name": "p02_alt_leaf_always_copies", "phase": 2, "module": "tensor.py", "task": "accumulation",
+     "old": "elif not (g.flags.c_contiguous and g.flags.owndata and id(g) not in handed_out):",
+     "new": "else:"},
+]
