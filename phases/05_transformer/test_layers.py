@@ -297,6 +297,10 @@ def block_variants(oracle, P, x, cfg, is_pad):
         "a block without norms: x + attn(ln1(x)), then x + mlp(ln2(x))": lambda: (lambda h: h + mlp(h))(x + att(x)),
         "a block that ignores is_pad: pass it on to self.attn(..., is_pad)": lambda: (
             lambda h: h + mlp(ln2(h)))(x + oracle.t_attention(P, "attn", ln1(x), cfg)) if is_pad is not None else None,
+        "RoPE with the half-split pairing of GPT-NeoX's rotate_half (feature i with feature i + head_dim/2): "
+        "apply_rope pairs adjacent features (2i, 2i + 1), as Llama and llama2.c (task rope)": lambda: (
+            lambda h: h + mlp(ln2(h)))(x + oracle.t_attention(P, "attn", ln1(x), cfg, is_pad, rope=oracle.t_rope_half))
+        if cfg.position == "rope" else None,
     }
 
 

@@ -1,5 +1,13 @@
 """Learner bugs in phase 05's positions.py, each caught and named by phases/05_transformer/test_positions.py."""
 
+# apply_rope's body, and GPT-NeoX's pairing (rotate_half: feature i with i + head_dim/2) in its place
+ADJACENT = ("    a, b = x[..., 0::2], x[..., 1::2]                     # (..., T, head_dim/2) each\n"
+            "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n"
+            "    return _tensor.stack([even, odd], axis=-1).reshape(*x.shape)\n")
+HALF_SPLIT = ("    h = x.shape[-1] // 2\n    a, b = x[..., :h], x[..., h:]\n"
+              "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n"
+              "    return _tensor.stack([even, odd], axis=-2).reshape(*x.shape)\n")
+
 MUTANTS = [
     # the sinusoidal table: which column holds sin, the exponent
     {"name": "p05_sin_cos_swapped", "phase": 5, "module": "positions.py", "task": "sinusoidal_positions",
@@ -19,12 +27,7 @@ MUTANTS = [
      "old": "    return np.cos(angles), np.sin(angles)\n", "new": "    return np.sin(angles), np.cos(angles)\n",
      "says": ["returns (sin, cos)"]},
     {"name": "p05_rope_half_split", "phase": 5, "module": "positions.py", "task": "rope",
-     "old": "    a, b = x[..., 0::2], x[..., 1::2]                     # (..., T, head_dim/2) each\n"
-            "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n"
-            "    return _tensor.stack([even, odd], axis=-1).reshape(*x.shape)\n",
-     "new": "    h = x.shape[-1] // 2\n    a, b = x[..., :h], x[..., h:]\n"
-            "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n"
-            "    return _tensor.stack([even, odd], axis=-2).reshape(*x.shape)\n",
+     "old": ADJACENT, "new": HALF_SPLIT,
      "says": ["rotate_half", "adjacent"]},
     {"name": "p05_rope_wrong_direction", "phase": 5, "module": "positions.py", "task": "rope",
      "old": "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n",
@@ -36,20 +39,13 @@ MUTANTS = [
      "says": ["even features first"]},
     # the pairing, seen from the attention and the whole model
     {"name": "p05_rope_half_split_in_attention", "phase": 5, "module": "positions.py", "task": "multi_head_attention",
-     "old": "    a, b = x[..., 0::2], x[..., 1::2]                     # (..., T, head_dim/2) each\n"
-            "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n"
-            "    return _tensor.stack([even, odd], axis=-1).reshape(*x.shape)\n",
-     "new": "    h = x.shape[-1] // 2\n    a, b = x[..., :h], x[..., h:]\n"
-            "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n"
-            "    return _tensor.stack([even, odd], axis=-2).reshape(*x.shape)\n",
+     "old": ADJACENT, "new": HALF_SPLIT,
+     "says": ["rotate_half", "adjacent"]},
+    {"name": "p05_rope_half_split_in_block", "phase": 5, "module": "positions.py", "task": "block",
+     "old": ADJACENT, "new": HALF_SPLIT,
      "says": ["rotate_half", "adjacent"]},
     {"name": "p05_rope_half_split_in_llama", "phase": 5, "module": "positions.py", "task": "gpt_llama",
-     "old": "    a, b = x[..., 0::2], x[..., 1::2]                     # (..., T, head_dim/2) each\n"
-            "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n"
-            "    return _tensor.stack([even, odd], axis=-1).reshape(*x.shape)\n",
-     "new": "    h = x.shape[-1] // 2\n    a, b = x[..., :h], x[..., h:]\n"
-            "    even = a * cos - b * sin\n    odd = a * sin + b * cos\n"
-            "    return _tensor.stack([even, odd], axis=-2).reshape(*x.shape)\n",
+     "old": ADJACENT, "new": HALF_SPLIT,
      "says": ["rotate_half", "adjacent"]},
 ]
 
