@@ -23,6 +23,12 @@ MUTANTS = [
     {"name": "p02_dropout_in_eval", "phase": 2, "module": "functional.py", "task": "dropout",
      "old": "if not training or p == 0:", "new": "if p == 0:",
      "says": ["training=false"]},
+    {"name": "p02_ce_grad_on_ignored_rows", "phase": 2, "module": "functional.py", "task": "cross_entropy_ignore_index",
+     "old": "grad *= (keep * (g / max(n_kept, 1)))[:, None]", "new": "grad *= g / max(n_kept, 1)",
+     "says": ["ignore"]},
+    {"name": "p02_ce_negative_target_wraps", "phase": 2, "module": "functional.py", "task": "cross_entropy_ignore_index",
+     "old": "bad = keep & ((t < 0) | (t >= C))", "new": "bad = keep & (t >= C)",
+     "says": ["negative id", "wraps"]},
 ]
 
 ALTERNATIVES = [

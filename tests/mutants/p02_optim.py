@@ -29,6 +29,10 @@ MUTANTS = [
      "new": ("        beta1, beta2 = self.betas\n        for i, p in enumerate(self.params):\n            if p.grad is None:\n"
              "                continue\n            self.t += 1\n            bias1, bias2 = 1 - beta1**self.t, 1 - beta2**self.t\n"),
      "says": ["t counts parameters"]},
+    {"name": "p02_sgd_steps_none_grad", "phase": 2, "module": "optim.py", "task": "optim_zero_grad_and_state",
+     "old": "        for i, p in enumerate(self.params):\n            if p.grad is None:\n                continue\n            g = p.grad\n",
+     "new": "        for i, p in enumerate(self.params):\n            g = p.grad if p.grad is not None else 0 * p.data\n",
+     "says": ["grad is none"]},
 ]
 
 ALTERNATIVES = [

@@ -40,6 +40,16 @@ MUTANTS = [
     {"name": "p02_getitem_set_not_add", "phase": 2, "module": "tensor.py", "task": "indexing",
      "old": "            if fancy:\n                xp.add.at(full, index, g)", "new": "            if False:\n                xp.add.at(full, index, g)",
      "says": ["add.at"]},
+    # stability and state
+    {"name": "p02_sigmoid_overflows", "phase": 2, "module": "tensor.py", "task": "tanh_relu_sigmoid_gelu",
+     "old": "out = xp.where(a.data >= 0, 1 / (1 + e), e / (1 + e))", "new": "out = 1 / (1 + xp.exp(-a.data))",
+     "says": ["exp(-|x|)"]},
+    {"name": "p02_no_grad_exit_enables", "phase": 2, "module": "tensor.py", "task": "no_grad",
+     "old": "        _GRAD_ENABLED = self._prev\n", "new": "        _GRAD_ENABLED = True\n",
+     "says": ["no_grad"]},
+    {"name": "p02_log_softmax_grad_drops_sum", "phase": 2, "module": "tensor.py", "task": "log_softmax",
+     "old": "lambda g: (g - xp.exp(out) * g.sum(axis=axis, keepdims=True),)", "new": "lambda g: (g - xp.exp(out),)",
+     "says": ["log_softmax"]},
 ]
 
 ALTERNATIVES = [
@@ -63,4 +73,16 @@ ALTERNATIVES = [
     {"name": "p02_alt_leaf_always_copies", "phase": 2, "module": "tensor.py", "task": "accumulation",
      "old": "elif not (g.flags.c_contiguous and g.flags.owndata and id(g) not in handed_out):",
      "new": "else:"},
+    {"name": "p02_alt_matmul_batched_grad", "phase": 2, "module": "tensor.py", "task": "matmul",
+     "old": ("                if B.ndim == 2 and A.ndim > 2:  # (..., k) @ (k, m): one big product, no batch of copies\n"
+             "                    gb = A.reshape(-1, A.shape[-1]).T @ g.reshape(-1, g.shape[-1])\n"
+             "                else:\n                    gb = _unbroadcast(xp.swapaxes(A, -1, -2) @ g, B.shape)\n"),
+     "new": "                gb = _unbroadcast(xp.swapaxes(A, -1, -2) @ g, B.shape)\n"},
+    {"name": "p02_alt_unbroadcast_loop", "phase": 2, "module": "tensor.py", "task": "unbroadcast",
+     "old": ("    extra = grad.ndim - len(shape)\n    if extra > 0:\n        grad = grad.sum(axis=tuple(range(extra)))\n"
+             "    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)\n"
+             "    if axes:\n        grad = grad.sum(axis=axes, keepdims=True)\n"),
+     "new": ("    while grad.ndim > len(shape):\n        grad = grad.sum(axis=0)\n"
+             "    for i, n in enumerate(shape):\n        if n == 1 and grad.shape[i] != 1:\n"
+             "            grad = grad.sum(axis=i, keepdims=True)\n")},
 ]
