@@ -17,8 +17,11 @@ def data():
     return load(4, "data")
 
 
+SPLIT_HINT = "either part may be as small as one token: raise ValueError only when k < 1 or k > n - 1"
+
+
 def split(tokens, frac, what):
-    with calling(what):
+    with calling(what, hint=SPLIT_HINT):
         out = data().split_tokens(tokens, frac)
     require(isinstance(out, tuple) and len(out) == 2, f"{what} should return a tuple (train, valid), got {out!r:.120}")
     return np.asarray(out[0]), np.asarray(out[1])
@@ -27,7 +30,7 @@ def split(tokens, frac, what):
 @task(points=1, timeout=20)
 def test_data_split_tokens():
     """split_tokens cuts a contiguous tail of round(n * val_fraction) tokens and refuses empty parts."""
-    for n, frac in [(10, 0.2), (17, 0.1), (1000, 0.05), (9, 0.3)]:
+    for n, frac in [(10, 0.2), (17, 0.1), (1000, 0.05), (9, 0.3), (10, 0.9)]:  # (10, 0.9): one token to train on
         tokens = np.arange(n, dtype=np.int64) * 3 + 7  # distinct values: any shuffling shows
         k = round(n * frac)
         what = f"split_tokens(tokens of length {n}, val_fraction={frac})"
@@ -40,6 +43,10 @@ def test_data_split_tokens():
                 hint = "the first part is the training set (n - k tokens), the second the validation set (k tokens)"
             raise AssertionError(f"{what}: expected {n - k} training and {k} validation tokens, "
                                  f"got {len(train)} and {len(valid)}.\nHint: {hint}")
+        if np.array_equal(train, tokens[k:]) and np.array_equal(valid, tokens[:k]):
+            raise AssertionError(f"{what}: the validation part is tokens[:{k}], the first k tokens.\nHint: the validation part "
+                                 "is the last k tokens, tokens[n - k:], and the training part the first n - k, tokens[:n - k]: "
+                                 "you cut the validation part from the front")
         same_set = sorted(np.concatenate([train, valid]).tolist()) == tokens.tolist()
         assert_equal(train, tokens[:n - k], what=f"{what}: the training part",
                      hint="contiguous, not shuffled: tokens[:n - k]" if same_set else "train = tokens[:n - k]")
@@ -47,7 +54,7 @@ def test_data_split_tokens():
                      hint="contiguous, not shuffled: the last k tokens, tokens[n - k:]" if same_set else "valid = tokens[n - k:]")
 
     tokens = np.arange(10) * 3 + 7
-    with calling("split_tokens(tokens of length 10) with the default val_fraction"):
+    with calling("split_tokens(tokens of length 10) with the default val_fraction (one token to validate)", hint=SPLIT_HINT):
         train, valid = data().split_tokens(tokens)
     assert_equal((len(train), len(valid)), (9, 1), what="split_tokens(tokens of length 10) lengths with the default val_fraction",
                  hint="the default is val_fraction=0.1")
@@ -100,9 +107,14 @@ def test_data_make_examples(tmp_path):
     tokens = np.array([5, 1, 4, 1, 9, 2])
     what = "make_examples([5, 1, 4, 1, 9, 2], block_size=2)"
     X, Y = examples(tokens, 2, what)
-    assert_equal(X.tolist() if X.ndim == 2 else X, [[5, 1], [1, 4], [4, 1], [1, 9]], what=f"{what}: X",
-                 hint="the docstring's example: every window of 2 tokens that has a token after it")
-    assert_equal(Y.tolist(), [4, 1, 9, 2], what=f"{what}: Y", hint="Y[i] = tokens[i + block_size]")
+    hint = "the docstring's example: every window of 2 tokens that has a token after it"
+    if X.tolist() == [[5, 1], [1, 4], [4, 1], [1, 9], [9, 2]]:
+        hint += "; the last window [9, 2] has no token after it, so it is no example: n - block_size windows"
+    assert_equal(X.tolist() if X.ndim == 2 else X, [[5, 1], [1, 4], [4, 1], [1, 9]], what=f"{what}: X", hint=hint)
+    hint = "Y[i] = tokens[i + block_size]"
+    if Y.tolist() == [1, 4, 1, 9]:
+        hint = "Y[i] is the last token of the window; the target is the one after it, tokens[i + block_size]"
+    assert_equal(Y.tolist(), [4, 1, 9, 2], what=f"{what}: Y", hint=hint)
 
     g = np.random.default_rng(0)
     check_examples(tokens, 1, "make_examples([5, 1, 4, 1, 9, 2], block_size=1) (the bigram case)")

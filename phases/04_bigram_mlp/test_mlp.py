@@ -100,7 +100,10 @@ def test_mlp_parameters(oracle):
         text = str(caught[0])
         require(all(str(n) in text for n in bad.shape) and str(T) in text,
                 f"the ValueError of {what}(idx of shape {bad.shape}) should name both shapes, {bad.shape} and "
-                f"(B, {T}); got: {text}")
+                f"(B, {T}); got: {text}",
+                hint="compare idx.shape[1] with self.block_size yourself, before any layer runs, and raise "
+                     "ValueError(f'... (B, {self.block_size}) ..., got {idx.shape}'): an error from deep inside a layer "
+                     "names neither")
 
 
 def torch_mlp(w: dict[str, torch.Tensor], idx: np.ndarray) -> torch.Tensor:
