@@ -322,7 +322,8 @@ def test_block(oracle):
         block = oracle.make(lambda L, rng: L.layers.Block(cfg, rng=rng), what, seed=i)
         oracle.check_layout(block, oracle.block_layout(cfg), what,
                             "ln1, attn, ln2, mlp in that order; make_norm(config) picks LayerNorm or RMSNorm, "
-                            "config.mlp picks FeedForward or SwiGLU")
+                            "config.mlp picks FeedForward or SwiGLU; every size comes from the config: the attention "
+                            "gets config.n_kv_head (wk and wv have n_kv_head * head_dim outputs), the MLP config.hidden")
         P = oracle.torch_params(block)
         x, tx = oracle.leaf((2, 8, cfg.n_embd), seed=20 + i)
         expected = oracle.t_block(P, "", tx, cfg, is_pad)
