@@ -447,7 +447,11 @@ def check_gpt_dropout(oracle, cfg, idx) -> None:
     what = f"GPT({oracle.describe(cfg)}, dropout={p}, rng=default_rng(0))"
     model = oracle.make(lambda L, rng: L.model.GPT(cfg, rng=rng), what)
     P = {n: t.detach() for n, t in oracle.torch_params(model).items()}
-    state = model.drop.rng.bit_generator.state  # the rng as forward will find it
+    drop = getattr(model, "drop", None)
+    require(isinstance(drop, load(2, "nn").Dropout) and isinstance(getattr(drop, "rng", None), np.random.Generator),
+            f"{what}.drop should be the Dropout(config.dropout, rng=rng) on the embeddings, got {type(drop).__name__}",
+            hint="self.drop = Dropout(config.dropout, rng=rng), created after the tables, applied before the blocks")
+    state = drop.rng.bit_generator.state  # the rng as forward will find it
 
     def masks(with_emb=True):
         g = np.random.default_rng()

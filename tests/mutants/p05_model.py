@@ -79,6 +79,15 @@ MUTANTS = [
 ALTERNATIVES = [
     {"name": "p05_alt_wpe_by_index", "phase": 5, "module": "model.py", "task": "gpt_forward_backward",
      "old": "x = x + self.wpe(np.arange(T))", "new": "x = x + self.wpe.weight[:T]"},
+    {"name": "p05_alt_emb_sum_then_drop", "phase": 5, "module": "model.py", "task": "dropout",
+     "old": EMBED,
+     "new": ("        pos = None\n"
+             "        if self.config.position == \"learned\":\n"
+             "            pos = self.wpe.weight[:T]\n"
+             "        elif self.config.position == \"sinusoidal\":\n"
+             "            pos = Tensor(self.pe[:T])\n"
+             "        tok = self.wte(idx)\n"
+             "        x = self.drop(tok if pos is None else tok + pos)\n")},
     {"name": "p05_alt_count_by_parts", "phase": 5, "module": "model.py", "task": "count_parameters",
      "old": "    total = V * C + L * (2 * norm + attn + mlp) + norm\n",
      "new": "    total = sum([V * C, norm] + [norm, attn, norm, mlp] * L)\n"},
