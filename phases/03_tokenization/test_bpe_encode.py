@@ -191,6 +191,8 @@ def test_bpe_encode_special_tokens(oracle):
     assert_equal([int(i) for i in got], [300, 301, 97], what=f"{what}.encode('ab<|endoftext|>a')",
                  hint="ids 256..299 are free but taken by nobody: a special token absent from vocab gets max(vocab) + 1 "
                       "(here 301), not len(vocab) (257)")
+    assert_equal(tok.vocab_size, 302, what=f"{what}.vocab_size",
+                 hint="vocab_size is the number of ids an embedding table needs: max(vocab) + 1 (here 302), not len(vocab)")
 
     with calling("Tokenizer(GPT-2's vocab, merges, special_tokens=None)"):
         tok = B.Tokenizer(dict(vocab), list(merges), None)
