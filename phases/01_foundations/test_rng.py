@@ -160,6 +160,8 @@ def test_rng_xavier_uniform():
             "this matches sqrt(6 / fan_out): use fan_in + fan_out": gain * math.sqrt(6 / fo),
             "this matches sqrt(2 / (fan_in + fan_out)), the std of the normal version, not the bound": gain * math.sqrt(2 / (fi + fo)),
             "this matches the bound without gain: multiply by gain": math.sqrt(6 / (fi + fo)),
+            "this matches sqrt(6 * gain / (fan_in + fan_out)): gain multiplies the bound, outside the square root":
+                math.sqrt(6 * gain / (fi + fo)),
         }
         check_initialiser("xavier_uniform", fi, fo, bound, mistakes, "gain * sqrt(6 / (fan_in + fan_out))",
                           "xavier_uniform_", {"gain": gain}, **kwargs)
@@ -177,6 +179,8 @@ def test_rng_xavier_normal():
             "this matches sqrt(6 / (fan_in + fan_out)), the uniform bound, not the std": gain * math.sqrt(6 / (fi + fo)),
             "this matches sqrt(1 / (fan_in + fan_out)): the numerator is 2": gain * math.sqrt(1 / (fi + fo)),
             "this matches the std without gain: multiply by gain": math.sqrt(2 / (fi + fo)),
+            "this matches sqrt(2 * gain / (fan_in + fan_out)): gain multiplies the std, outside the square root":
+                math.sqrt(2 * gain / (fi + fo)),
         }
         check_initialiser("xavier_normal", fi, fo, gain * math.sqrt(2 / (fi + fo)), mistakes,
                           "gain * sqrt(2 / (fan_in + fan_out))", "xavier_normal_", {"gain": gain}, **kwargs)
