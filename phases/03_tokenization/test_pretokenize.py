@@ -95,7 +95,7 @@ def test_pretokenize_gpt2_pattern():
         assert_equal(list(got), expected, what=what, hint=hint)
 
 
-def check_counts(got, expected: Counter, what: str) -> None:
+def check_counts(got, expected: Counter, what: str, hint: str | None = None) -> None:
     require(isinstance(got, dict), f"{what} should return a dict bytes -> int, got {type(got).__name__}")
     bad_keys = [k for k in got if not isinstance(k, bytes)]
     require(not bad_keys, f"{what} has keys that are not bytes, e.g. {bad_keys[0]!r}" if bad_keys else "",
@@ -114,7 +114,8 @@ def check_counts(got, expected: Counter, what: str) -> None:
             parts.append(f"{len(wrong)} wrong counts, e.g. {k!r}: expected {expected[k]}, got {got[k]}")
         special = any(b"<|" in k or b"|>" in k for k in extra)
         raise AssertionError(f"{what}: " + "; ".join(parts) + "." + (
-            "\nHint: split on the special tokens first and skip them: they are never pre-tokenized or counted" if special else ""))
+            "\nHint: split on the special tokens first and skip them: they are never pre-tokenized or counted" if special
+            else f"\nHint: {hint}" if hint else ""))
 
 
 @task(points=2, timeout=30)
@@ -144,7 +145,7 @@ def test_pretokenize_count(oracle):
 @pytest.mark.parametrize("specials", [[EOT], []], ids=["with_endoftext", "no_specials"])
 @task(points=1, timeout=60)
 def test_pretokenize_count_parallel(specials, oracle):
-    """count_pretokens with num_workers=2 (fork) gives exactly the serial counts."""
+    """count_pretokens with num_workers=2, 3 or 4 (fork) gives exactly the serial counts."""
     P = pre()
     text = oracle.tinystories("train", 600_000)
     expected = Counter(w.encode("utf-8") for w in oracle.pretokens(text, specials))
@@ -152,4 +153,14 @@ def test_pretokenize_count_parallel(specials, oracle):
     with calling(what, hint='start the workers with multiprocessing.get_context("fork"): phase modules load under '
                             'names that a spawned process cannot import'):
         got = P.count_pretokens(text, specials, num_workers=2)
-    check_counts(got, expected, what)
+    hint = ("the parallel counts must add up to exactly the serial ones: deal out whole pieces of text between special "
+            "tokens, never cut the text inside a piece (a cut splits a word in two)")
+    check_counts(got, expected, what, hint=hint)
+    # A short text of one long word, whose equal slices would all fall inside a word.
+    text = ("tokenization " * 40 + EOT) * 12 if specials else " ".join(["tokenization"] * 500)
+    expected = Counter(w.encode("utf-8") for w in oracle.pretokens(text, specials))
+    for workers in (3, 4):
+        what = f"count_pretokens({text[:30]!r}... ({len(text):,} characters), {specials}, num_workers={workers})"
+        with calling(what):
+            got = P.count_pretokens(text, specials, num_workers=workers)
+        check_counts(got, expected, what, hint=hint)

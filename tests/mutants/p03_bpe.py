@@ -71,6 +71,9 @@ MUTANTS = [
      "old": 'return self.decode_bytes(ids).decode("utf-8", errors="replace")',
      "new": 'return "".join(self.vocab[i].decode("utf-8", errors="replace") for i in ids)',
      "says": ["decode"]},
+    {"name": "p03_train_tie_by_ids", "phase": 3, "module": "bpe.py", "task": "bpe_train_by_hand",
+     "old": "        keys.append(order_key(vocab[new_id]))\n", "new": "        keys.append((-new_id,))  # a merged token: its id decides\n",
+     "says": ["not ids"]},
 ]
 
 ALTERNATIVES = [

@@ -16,4 +16,7 @@ MUTANTS = [
     {"name": "p03_encode_file_newline_translated", "phase": 3, "module": "corpus.py", "task": "corpus_encode_file",
      "old": 'open(src, encoding="utf-8", newline="")', "new": 'open(src, encoding="utf-8")',
      "says": ["newline"]},
+    {"name": "p03_load_empty_file_mapped", "phase": 3, "module": "corpus.py", "task": "corpus_load_tokens",
+     "old": "    if size == 0:\n", "new": "    if False:\n",
+     "says": ["cannot map 0 bytes"]},
 ]

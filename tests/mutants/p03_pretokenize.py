@@ -31,6 +31,13 @@ MUTANTS = [
      "old": 'return {word.encode("utf-8"): n for word, n in counts.items()}',
      "new": "return dict(counts)",
      "says": ["UTF-8 bytes"]},
+    {"name": "p03_count_parallel_cut_anywhere", "phase": 3, "module": "pretokenize.py", "task": "pretokenize_count_parallel",
+     "old": "    if num_workers > 1 and len(pieces) > 1 and \"fork\" in multiprocessing.get_all_start_methods():\n",
+     "new": ("    if num_workers > 1:              # equal slices of the text, wherever they fall\n"
+             "        joined = \"\".join(pieces)\n        step = -(-len(joined) // num_workers)\n"
+             "        pieces = [joined[i:i + step] for i in range(0, len(joined), step)]\n"
+             "    if num_workers > 1 and len(pieces) > 1 and \"fork\" in multiprocessing.get_all_start_methods():\n"),
+     "says": ["never cut the text inside a piece"]},
 ]
 
 ALTERNATIVES = [

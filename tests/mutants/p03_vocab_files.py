@@ -17,6 +17,12 @@ MUTANTS = [
      "old": 'raise VocabError(f"{merges_path}, line {n}: expected two tokens',
      "new": 'raise VocabError(f"{merges_path}, line {n - 1}: expected two tokens',
      "says": ["line"]},
+    {"name": "p03_save_no_version_line", "phase": 3, "module": "vocab_files.py", "task": "vocab_save_load",
+     "old": 'lines = ["#version: 0.2"] + [', "new": "lines = [",
+     "says": ["#version: 0.2"]},
+    {"name": "p03_load_result_unchecked", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
+     "old": '(("first part", a), ("second part", b), ("result", a + b))', "new": '(("first part", a), ("second part", b))',
+     "says": ["VocabError"]},
 ]
 
 ALTERNATIVES = [

@@ -49,6 +49,10 @@ MUTANTS = [
      "old": "self.weight = Parameter(np.zeros((vocab_size, vocab_size), dtype=np.float32))",
      "new": "self.weight = Parameter(np.random.default_rng(0).normal(size=(vocab_size, vocab_size)).astype(np.float32))",
      "says": ["zero"]},
+    {"name": "p04_probs_denominator_without_vk", "phase": 4, "module": "bigram.py", "task": "bigram_probs",
+     "old": "totals = smoothed.sum(axis=1, keepdims=True)",
+     "new": "totals = np.asarray(counts, dtype=np.float64).sum(axis=1, keepdims=True) + smoothing",
+     "says": ["sum over c of (counts[a, c] + k)"]},
 ]
 
 ALTERNATIVES = [

@@ -36,6 +36,9 @@ MUTANTS = [
      "old": "    ix = rng.integers(0, len(X), size=batch_size)\n    return",
      "new": "    ix = rng.permutation(len(X))[:batch_size]\n    return",
      "says": ["rng.permutation gives other rows"]},
+    {"name": "p04_batch_targets_drawn_apart", "phase": 4, "module": "data.py", "task": "data_random_batch",
+     "old": "    return X[ix], Y[ix]\n", "new": "    return X[ix], Y[rng.integers(0, len(Y), size=batch_size)]\n",
+     "says": ["one index array"]},
 ]
 
 ALTERNATIVES = [

@@ -29,6 +29,9 @@ MUTANTS = [
     {"name": "p04_train_eval_mode", "phase": 4, "module": "train.py", "task": "train_loop",
      "old": "    model.train()\n    losses = []\n", "new": "    losses = []\n",
      "says": ["model.train()"]},
+    {"name": "p04_evaluate_no_eval_mode", "phase": 4, "module": "train.py", "task": "train_evaluate",
+     "old": "    model.eval()\n", "new": "",
+     "says": ["model.eval()"]},
 ]
 
 ALTERNATIVES = [
