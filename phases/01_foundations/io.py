@@ -53,8 +53,9 @@ METADATA = "__metadata__"
 def save(tensors: dict[str, np.ndarray], path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
     """Write ``tensors`` (name -> array) and optional str -> str ``metadata`` to ``path``.
 
-    Arrays go in C order, little-endian, one after another. Bad input (a non-str name, a dtype
-    missing from DTYPES, non-str metadata) raises SafetensorsError before anything is written.
+    Arrays go in C order, little-endian, one after another. Bad input (a non-str name, the
+    reserved name ``__metadata__``, a dtype missing from DTYPES, non-str metadata) raises
+    SafetensorsError before anything is written.
     Atomic: the file at ``path`` is the old one or the whole new one, never half of either.
     """
     # Atomic: write a temporary file in the same folder, flush + os.fsync, then os.replace.

@@ -227,7 +227,8 @@ class Tensor:
         """Fill ``.grad`` of every leaf that requires grad with d(self)/d(leaf), adding to what is there.
 
         ``grad`` is the gradient flowing into self (default: 1 for a one-element tensor; any
-        other shape needs it given, else ValueError). Nodes are visited in reverse topological
+        other shape needs it given, else ValueError; a ``grad`` whose shape is not self's is a
+        ValueError naming both shapes). Nodes are visited in reverse topological
         order, found without recursion; each node's ``_backward`` runs once, with the sum of all
         gradients that reached it. Intermediate gradients live in a local dict.
         """
