@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
+
+from common.phases import add_code_options, use_code
 
 EOT = "<|endoftext|>"
 
@@ -136,17 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="the generator's seed: the same seed tells the same story")
     p.add_argument("--no-cache", action="store_true", help="run the whole context at every step (slow; to compare)")
     p.add_argument("--tokenizer", type=Path, default=None, help="a llama2.c tokenizer (default: tok512.bin beside SOURCE)")
-    p.add_argument("--impl", choices=["phases", "solutions"], default="phases",
-                   help="whose phase-07 code runs: yours (phases, default) or the reference (solutions)")
-    p.add_argument("--prior", choices=["phases", "solutions"], default=None,
-                   help="whose code of phases 01-06 (default: the same as --impl)")
+    add_code_options(p, 7)
     args = p.parse_args(argv)
 
-    os.environ["SCRATCHGPT_PHASE"] = "7"
-    os.environ["SCRATCHGPT_IMPL"] = args.impl
-    if args.prior:
-        os.environ["SCRATCHGPT_PRIOR"] = args.prior
-    os.environ.pop("SCRATCHGPT_IMPL_DIR", None)
+    use_code(7, args.impl, args.prior)
     source = Path(args.source)
     try:
         if source.is_dir() or source.suffix != ".bin":

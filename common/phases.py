@@ -111,3 +111,21 @@ def load(n: int, module: str, *, reload: bool = False) -> types.ModuleType:
     if reload and full in sys.modules:
         return importlib.reload(sys.modules[full])
     return importlib.import_module(full)
+
+
+def add_code_options(parser, phase: int) -> None:
+    """``--impl`` and ``--prior`` on a command-line tool that runs phase ``phase``'s code."""
+    parser.add_argument("--impl", choices=list(CHOICES), default="phases",
+                        help=f"whose phase-{phase:02d} code runs: yours (phases, default) or the reference (solutions)")
+    parser.add_argument("--prior", choices=list(CHOICES), default=None,
+                        help=f"whose code of phases 01-{phase - 1:02d} (default: the same as --impl)")
+
+
+def use_code(phase: int, impl: str, prior: str | None = None) -> None:
+    """Make :func:`load` in this process run phase ``phase`` from ``impl`` and earlier phases from
+    ``prior`` (default: ``impl``), as the grader does."""
+    os.environ["SCRATCHGPT_PHASE"] = str(phase)
+    os.environ["SCRATCHGPT_IMPL"] = impl
+    if prior:
+        os.environ["SCRATCHGPT_PRIOR"] = prior
+    os.environ.pop("SCRATCHGPT_IMPL_DIR", None)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common.data import stories260k_files
+from common.llama2c import read_checkpoint, read_tokenizer
 
 
 def t_linear(P: dict, prefix: str, x: torch.Tensor) -> torch.Tensor:
@@ -116,58 +116,11 @@ def t_gpt(P: dict, idx, cfg, is_pad=None, positions=None, *, rope=None) -> torch
 
 
 def read_llama2c(path=None) -> tuple[dict, dict[str, np.ndarray]]:
-    """llama2.c's version-0 checkpoint: ``(config fields, {learner name: float64 array})``.
-
-    Layout: seven int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len;
-    a negative vocab_size means an unshared classifier), then float32 arrays in the order
-    token table, attention RMSNorm weights, wq, wk, wv, wo, FFN RMSNorm weights, w1, w2, w3,
-    final RMSNorm weight, the RoPE cos and sin tables, and the classifier when unshared. Each
-    matrix is stored as PyTorch keeps it, ``(out, in)``: it is transposed here to phase 02's
-    ``(in, out)``.
-    """
-    path = path or stories260k_files()[0]
-    header = np.fromfile(path, dtype="<i4", count=7)
-    dim, hidden, L, H, K, V, S = (int(v) for v in header)
-    flat = np.fromfile(path, dtype="<f4", offset=28)
-    D = dim // H
-    at = 0
-
-    def take(*shape):
-        nonlocal at
-        n = int(np.prod(shape))
-        out = flat[at:at + n].reshape(shape).astype(np.float64)
-        at += n
-        return out
-
-    tok, att_norm = take(abs(V), dim), take(L, dim)
-    wq, wk, wv, wo = take(L, H * D, dim), take(L, K * D, dim), take(L, K * D, dim), take(L, dim, H * D)
-    ffn_norm, w1, w2, w3 = take(L, dim), take(L, hidden, dim), take(L, dim, hidden), take(L, hidden, dim)
-    final_norm = take(dim)
-    take(S, D // 2), take(S, D // 2)  # RoPE tables: recomputed from the formula instead
-    weights = {"wte.weight": tok}
-    for i in range(L):
-        p = f"blocks.{i}."
-        weights.update({p + "ln1.weight": att_norm[i], p + "attn.wq.weight": wq[i].T, p + "attn.wk.weight": wk[i].T,
-                        p + "attn.wv.weight": wv[i].T, p + "attn.wo.weight": wo[i].T, p + "ln2.weight": ffn_norm[i],
-                        p + "mlp.w1.weight": w1[i].T, p + "mlp.w2.weight": w2[i].T, p + "mlp.w3.weight": w3[i].T})
-    weights["ln_f.weight"] = final_norm
-    if V < 0:
-        weights["lm_head.weight"] = take(abs(V), dim).T
-    assert at == flat.size, f"{path}: {flat.size - at} floats left over; not a version-0 llama2.c checkpoint"
-    fields = dict(vocab_size=abs(V), block_size=S, n_layer=L, n_head=H, n_kv_head=K, n_embd=dim, mlp_hidden=hidden,
-                  bias=False, norm="rmsnorm", norm_eps=1e-5, mlp="swiglu", position="rope", rope_base=10000.0,
-                  tie_weights=V > 0, dropout=0.0)
-    return fields, weights
+    """llama2.c's checkpoint as ``(config fields, {learner name: float64 array})``: see
+    :func:`common.llama2c.read_checkpoint`."""
+    return read_checkpoint(path, np.float64)
 
 
 def read_tok512(path=None) -> list[bytes]:
-    """llama2.c's tokenizer export: an int32 max length, then per token a float32 score, an int32
-    length and the bytes. Returns the 512 token strings as bytes."""
-    path = path or stories260k_files()[1]
-    data = open(path, "rb").read()
-    at, pieces = 4, []
-    while at < len(data):
-        n = int(np.frombuffer(data, "<i4", 1, at + 4)[0])
-        pieces.append(data[at + 8:at + 8 + n])
-        at += 8 + n
-    return pieces
+    """The token strings of llama2.c's tokenizer export, as bytes, by id."""
+    return read_tokenizer(path)[0]

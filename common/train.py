@@ -12,18 +12,16 @@ The run's folder (``out_dir``) receives the tokenizer, the token files, ``log.js
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
+
+from common.phases import add_code_options, use_code
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m common.train", description="Train a GPT from a TOML config.")
     p.add_argument("config", nargs="?", help="a TOML file (configs/demo.toml); the defaults when left out")
-    p.add_argument("--impl", choices=["phases", "solutions"], default="phases",
-                   help="whose phase-06 code runs: yours (phases, default) or the reference (solutions)")
-    p.add_argument("--prior", choices=["phases", "solutions"], default=None,
-                   help="whose code of phases 01-05 (default: the same as --impl)")
+    add_code_options(p, 6)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a key of the config (repeatable; one argument may hold several, space-separated)")
     p.add_argument("--resume", action="store_true", help="go on from the run's checkpoint, if it has one")
@@ -31,11 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-sample", action="store_true", help="do not print a story at the end")
     args = p.parse_args(argv)
 
-    os.environ["SCRATCHGPT_PHASE"] = "6"
-    os.environ["SCRATCHGPT_IMPL"] = args.impl
-    if args.prior:
-        os.environ["SCRATCHGPT_PRIOR"] = args.prior
-    os.environ.pop("SCRATCHGPT_IMPL_DIR", None)
+    use_code(6, args.impl, args.prior)
     from common import load
 
     config = load(6, "config")

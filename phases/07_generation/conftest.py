@@ -213,17 +213,10 @@ def stories_model():
 
 
 def tok512() -> tuple[list[bytes], list[float]]:
-    """The pieces and scores of ``tok512.bin``, read here."""
-    from common.data import stories260k_files
+    """The pieces and scores of ``tok512.bin``."""
+    from common.llama2c import read_tokenizer
 
-    data = stories260k_files()[1].read_bytes()
-    at, pieces, scores = 4, [], []
-    while at < len(data):
-        scores.append(float(np.frombuffer(data, "<f4", 1, at)[0]))
-        n = int(np.frombuffer(data, "<i4", 1, at + 4)[0])
-        pieces.append(data[at + 8:at + 8 + n])
-        at += 8 + n
-    return pieces, scores
+    return read_tokenizer()
 
 
 def t_encode(text: str, bos: bool = True, eos: bool = False, *, dummy: bool = True, pick: str = "best") -> list[int]:

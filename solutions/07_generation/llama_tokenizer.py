@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import os
 import re
-import struct
-from pathlib import Path
+
+from common.llama2c import read_tokenizer
 
 UNK, BOS, EOS = 0, 1, 2
 BYTE_OFFSET = 3  # byte b is token b + 3
@@ -50,20 +50,8 @@ class LlamaTokenizer:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> LlamaTokenizer:
-        """Read llama2.c's export: an int32 (the longest piece's length), then per token a float32
-        score, an int32 length and that many bytes; all little-endian."""
-        data = Path(path).read_bytes()
-        pieces, scores, at = [], [], 4
-        while at < len(data):
-            if at + 8 > len(data):
-                raise ValueError(f"{path}: truncated after {len(pieces)} tokens")
-            score, n = struct.unpack_from("<fi", data, at)
-            if n < 0 or at + 8 + n > len(data):
-                raise ValueError(f"{path}: token {len(pieces)} claims {n} bytes past the end of the file")
-            pieces.append(data[at + 8:at + 8 + n])
-            scores.append(score)
-            at += 8 + n
-        return cls(pieces, scores)
+        """Read llama2.c's export (``common.llama2c.read_tokenizer`` gives pieces and scores)."""
+        return cls(*read_tokenizer(path))
 
     @property
     def vocab_size(self) -> int:
