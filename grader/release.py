@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
+from common.files import write_atomic
 from common.phases import repo_root
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -160,11 +159,7 @@ def stale(root: Path | None = None) -> list[str]:
 
 
 def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, text)
 
 
 def main(argv: list[str] | None = None) -> int:

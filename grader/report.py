@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
-from pathlib import Path
 
+from common.files import write_atomic
 from grader.engine import Grade
 
 MARK = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}
@@ -133,14 +132,4 @@ def as_gradescope(grade: Grade) -> dict:
 
 def write_json(data: dict, path: str | os.PathLike) -> None:
     """Write ``data`` as JSON atomically: a reader never sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data, indent=2) + "\n")

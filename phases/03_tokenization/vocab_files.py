@@ -15,12 +15,13 @@ characters: b" the" is "Ġthe".
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
 import re
 from pathlib import Path
+
+from common.files import write_atomic
 
 # A special token as written in vocab.json: "<|" ... "|>" with no whitespace inside.
 SPECIAL = re.compile(r"<\|[^\s|]+\|>")
@@ -61,21 +62,6 @@ def str_to_token(text: str) -> bytes | None:
     """
     # YOUR CODE HERE
     raise NotImplementedError("str_to_token: not written yet; see its docstring and the handout")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and os.replace."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
 
 
 def save_vocab(vocab: dict[int, bytes], merges: list[tuple[bytes, bytes]],

@@ -15,12 +15,13 @@ characters: b" the" is "Ġthe".
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
 import re
 from pathlib import Path
+
+from common.files import write_atomic
 
 # A special token as written in vocab.json: "<|" ... "|>" with no whitespace inside.
 SPECIAL = re.compile(r"<\|[^\s|]+\|>")
@@ -86,21 +87,6 @@ def str_to_token(text: str) -> bytes | None:
     ### END SOLUTION
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and os.replace."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
-
-
 def save_vocab(vocab: dict[int, bytes], merges: list[tuple[bytes, bytes]],
                vocab_path: str | os.PathLike, merges_path: str | os.PathLike) -> None:
     """Write ``vocab`` (id -> bytes) as vocab.json and ``merges`` as merges.txt, each atomically.
@@ -111,8 +97,8 @@ def save_vocab(vocab: dict[int, bytes], merges: list[tuple[bytes, bytes]],
     ### BEGIN SOLUTION
     table = {token_to_str(token): i for i, token in sorted(vocab.items())}
     lines = ["#version: 0.2"] + [f"{token_to_str(a)} {token_to_str(b)}" for a, b in merges]
-    _write_atomic(Path(vocab_path), json.dumps(table, ensure_ascii=False, indent=0) + "\n")
-    _write_atomic(Path(merges_path), "\n".join(lines) + "\n")
+    write_atomic(Path(vocab_path), json.dumps(table, ensure_ascii=False, indent=0) + "\n")
+    write_atomic(Path(merges_path), "\n".join(lines) + "\n")
     ### END SOLUTION
 
 

@@ -12,15 +12,14 @@ run is never resumed on token ids that mean something else. This module is given
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
 from common import load
 from common.data import gpt2_files, tinystories
+from common.files import write_atomic
 
 EOT = "<|endoftext|>"
 
@@ -35,21 +34,6 @@ def text_path(spec: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"text file {spec} does not exist")
     return path
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in its folder, fsync and os.replace."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
 
 
 def tokenizer_id(vocab_path: Path, merges_path: Path) -> str:

@@ -25,12 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from common import load
+from common.files import write_atomic
 
 from .adamw import AdamW, param_groups
 from .batches import eval_batches, get_batch, open_tokens
 from .checkpoint import load_checkpoint, save_checkpoint
 from .clipping import clip_grad_norm, grads_are_finite
-from .data import prepare_data, write_atomic
+from .data import prepare_data
 from .plots import plot_log
 from .schedule import cosine_lr
 
