@@ -145,8 +145,23 @@ def prefill_hint(kit, P, cfg, seq, got, cache) -> str:
                                                                                   atol=1e-9):
             return ("you cached the keys before rotating them: apply RoPE to q and k first, then write k to the cache "
                     "and attend with what write() returns (every cached key keeps the rotation of its own position)")
+    if _unscaled(kit, P, cfg, seq, got, slice(None)):
+        return UNSCALED
     return ("the prefill is an ordinary causal forward pass from position 0 that also fills the cache: the mask is key "
             "position <= query position")
+
+
+UNSCALED = ("your attention scores are q kᵀ without the factor 1 / sqrt(head_dim): attend with phase 05's "
+            "attention_weights (it scales), or scale the scores yourself before the mask and the softmax")
+
+
+def _unscaled(kit, P, cfg, seq, got, rows) -> bool:
+    """Whether ``got`` are the logits of ``seq`` (at ``rows``) with unscaled attention scores."""
+    import torch
+
+    with torch.no_grad():
+        alt = kit.t_gpt(P, np.array([seq]), cfg, scale=1.0)[0].numpy()[rows]
+    return np.shape(got) == alt.shape and np.allclose(got, alt, rtol=1e-7, atol=1e-7)
 
 
 def step_hint(kit, P, cfg, seq, got) -> str:
@@ -162,6 +177,8 @@ def step_hint(kit, P, cfg, seq, got) -> str:
                 alt = kit.t_gpt(P, np.array([seq]), cfg, positions=pos)[0, -1].detach().numpy()
                 if np.allclose(got, alt, rtol=1e-7, atol=1e-7):
                     return text
+    if _unscaled(kit, P, cfg, seq, got, -1):
+        return UNSCALED
     return ("write the new keys and values at their positions before attending, let the query see every key up to "
             "its own position (itself included), and use the true positions for the embeddings and RoPE")
 
@@ -175,7 +192,7 @@ def run_one(kit, K, fields, prompt_len, seed):
     what = f"forward_cached({name}, idx (1, {prompt_len}), cache, start=[0]) (the prefill)"
     got = forward(K, m, [seq], cache, [0], what=what)
     assert_close(got[0], kit.t_logits(P, cfg, seq), what=what + " vs PyTorch without a cache", **TOL,
-                 hint=prefill_hint(kit, P, cfg, seq, got, cache))
+                 hint=prefill_hint(kit, P, cfg, seq, got[0], cache))
     kk, vv = kit.t_layer0_kv(P, cfg, seq)
     assert_close(np.asarray(cache.k[0])[0, :, :prompt_len], kk, what=f"{what}: cache.k[0] after the prefill", **TOL,
                  hint="cache the keys after RoPE, of the n_kv_head heads (before repeat_kv), at positions 0 .. T-1")

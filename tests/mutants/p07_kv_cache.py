@@ -56,4 +56,9 @@ MUTANTS = [
      "old": "x = x + cached_attention(block.attn, block.ln1(x), cache, layer, rows, positions)",
      "new": "x = x + cached_attention(block.attn, block.ln1(x), cache, layer, np.arange(idx.shape[0]), positions)",
      "says": ["cache row rows[i]"]},
+    # Attention written by hand in cached_attention, without the 1/sqrt(head_dim) scale.
+    {"name": "p07_cached_attention_unscaled", "phase": 7, "module": "kv_cache.py", "task": "cached_gpt2",
+     "old": "    w = _attention.attention_weights(q, keys, mask)                    # (B', H, T, T_k)\n",
+     "new": "    w = (q @ keys.transpose(-2, -1) + mask).softmax(axis=-1)\n",
+     "says": ["1 / sqrt(head_dim)"]},
 ]
