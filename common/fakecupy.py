@@ -244,7 +244,7 @@ for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__
     setattr(ndarray, _name, _binary(_name))
 ndarray.__hash__ = None  # type: ignore[assignment]
 for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
-    setattr(ndarray, _name, (lambda op: lambda self: ndarray(op(self._a)))(getattr(np.ndarray, _name)))
+    setattr(ndarray, _name, (lambda op: lambda self: _wrap(op(self._a)))(getattr(np.ndarray, _name)))
 
 
 # ---------------------------------------------------------------- the module's functions
@@ -290,6 +290,35 @@ def _function(name: str):
     return call
 
 
+class _Ufunc:
+    """A NumPy ufunc with CuPy's rules: ``xp.add(a, b)``, ``xp.add.at(a, index, b)``, ``xp.add.reduce(a)``."""
+
+    def __init__(self, ufunc: np.ufunc):
+        self._u = ufunc
+        self.__name__ = ufunc.__name__
+
+    def __call__(self, *args, **kwargs):
+        name = f"xp.{self.__name__}"
+        return _wrap(self._u(*_unwrap(args, name), **_unwrap(kwargs, name)))
+
+    def at(self, a, indices, b=None):
+        if not isinstance(a, ndarray):
+            raise TypeError(f"xp.{self.__name__}.at works in place on a device array, got {type(a).__name__}")
+        args = (_index(indices),) if b is None else (_index(indices), _unwrap(b, f"xp.{self.__name__}.at"))
+        self._u.at(a._a, *args)
+
+    def __getattr__(self, method):
+        fn = getattr(self._u, method)
+        if not callable(fn):
+            return fn
+
+        def call(*args, **kwargs):
+            name = f"xp.{self.__name__}.{method}"
+            return _wrap(fn(*_unwrap(args, name), **_unwrap(kwargs, name)))
+
+        return call
+
+
 def __getattr__(name: str):
     """Any other NumPy function or constant, with CuPy's rules: ``xp.exp``, ``xp.float32``, ``xp.pi``..."""
     if name.startswith("__") or name in _HOST_ONLY or not hasattr(np, name):
@@ -297,6 +326,8 @@ def __getattr__(name: str):
     value = getattr(np, name)
     if isinstance(value, type) or not callable(value):
         return value                       # dtypes (xp.float32), constants (xp.pi, xp.inf), np.newaxis
+    if isinstance(value, np.ufunc):
+        return _Ufunc(value)
     return _function(name)
 
 

@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train: {exc}", file=sys.stderr)
         return 2
     trainer = load(6, "trainer")
+    if config.needs_phase8(cfg):  # a GPU, float16, TF32 or accumulation: phase 08's run
+        use_code(8, args.impl, args.prior)
+        trainer = load(8, "run")
     try:
         result = trainer.run(cfg, resume=args.resume, progress=not args.no_progress,
                              say=lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"train: {exc}\n(the reference runs with --impl solutions, or `make train IMPL=solutions`)",
               file=sys.stderr)
         return 2
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"train: {exc}", file=sys.stderr)
         return 2
     print(f"step {result['step']}: validation loss {result['val_loss']:.4f} after {result['elapsed']:.0f} s "

@@ -93,3 +93,18 @@ def test_the_reference_engine_runs_on_it(monkeypatch):
     (a.exp() / 2).mean().backward()
     assert isinstance(a.grad, xp.ndarray) and xp.stats.syncs == 0
     assert np.array_equal(grads[0], grads[1])
+
+
+def test_ufunc_at_and_unary_ops_on_0d_arrays():
+    from common import fakecupy as xp
+
+    a = xp.zeros(4)
+    xp.add.at(a, np.array([0, 0, 3]), xp.asarray([1.0, 2.0, 5.0]))   # host index arrays are allowed, as in CuPy
+    assert a.get().tolist() == [3.0, 0.0, 0.0, 5.0]
+    with pytest.raises(TypeError):
+        xp.add.at(np.zeros(4), [0], 1.0)                          # in place on host data: refused
+    with pytest.raises(TypeError):
+        xp.add(a, np.ones(4))                                     # a host operand: refused, as before
+    s = -(a.sum())                                                # unary minus of a 0-d array stays on the device
+    assert isinstance(s, xp.ndarray) and s.shape == () and float(s) == -8.0
+    assert float(xp.add.reduce(a)) == 8.0

@@ -28,7 +28,8 @@ def cross_entropy(logits: Tensor, targets, ignore_index: int = -100) -> Tensor:
     ``logits`` is ``(..., C)``; ``targets`` an integer array or Tensor of shape ``(...)`` with
     values in ``0..C-1``, or ``ignore_index`` for positions that do not count. The loss is
     ``-log softmax(logits)[target]`` averaged over the ``n_kept`` positions that count (0.0
-    when none does). A target outside ``0..C-1`` raises IndexError naming it and C.
+    when none does). A target outside ``0..C-1`` raises IndexError naming it and C (targets
+    on a GPU are not checked here: reading them would make it wait at every step).
 
     One node: forward with the log-sum-exp shifted by the row max (stable at logits of 1e4),
     backward ``g * (softmax - onehot) / n_kept``, zero on ignored rows.

@@ -78,6 +78,12 @@ class TrainConfig:
     beta2: float = 0.95
     eps: float = 1e-8
     grad_clip: float = 1.0
+    # the device and the arithmetic (phase 08's run; phase 06's trains on the CPU in float32)
+    device: str = "cpu"  # "auto" (a GPU if there is one), "cpu" or "cuda"
+    precision: str = "fp32"  # or "fp16": float16 compute, float32 master weights, a dynamic loss scale
+    tf32: bool = False  # float32 matrix products on TF32 tensor cores (Ampere GPUs and later)
+    grad_accum: int = 1  # micro-batches per step: batch_size rows in grad_accum pieces
+    log_every: int = 10  # phase 08 reads the loss from the device every log_every steps
     # evaluation, logging, checkpoints
     eval_every: int = 100
     eval_batches: int = 20  # validation batches, the same ones at every evaluation
@@ -177,7 +183,7 @@ OTHER_NAMES = {"learning_rate": "lr", "max_iters": "max_steps", "warmup_iters": 
                "lr_decay_iters": "cosine_steps", "min_learning_rate": "min_lr", "d_model": "n_embd",
                "num_layers": "n_layer", "num_heads": "n_head", "context_length": "block_size",
                "eval_interval": "eval_every", "eval_iters": "eval_batches", "d_ff": "mlp_hidden",
-               "max_l2_norm": "grad_clip"}
+               "max_l2_norm": "grad_clip", "gradient_accumulation_steps": "grad_accum", "dtype": "precision"}
 
 
 def _suggest(key: str) -> str:
@@ -187,9 +193,15 @@ def _suggest(key: str) -> str:
     return f"did you mean {close[0]!r}?" if close else "see TrainConfig in config.py for the keys"
 
 
+def needs_phase8(cfg: TrainConfig) -> bool:
+    """True when the run asks for more than phase 06's loop does: a GPU, float16, TF32 or accumulation."""
+    return cfg.device != "cpu" or cfg.precision != "fp32" or cfg.tf32 or cfg.grad_accum != 1
+
+
 def validate(cfg: TrainConfig, where: str = "the config") -> None:
     """ConfigError for settings that cannot run; the model's own checks are GPTConfig's."""
-    positive = ("batch_size", "max_steps", "eval_every", "eval_batches", "checkpoint_every", "vocab_size", "bpe_chars")
+    positive = ("batch_size", "max_steps", "eval_every", "eval_batches", "checkpoint_every", "vocab_size", "bpe_chars",
+                "grad_accum", "log_every")
     for key in positive:
         if getattr(cfg, key) <= 0:
             raise ConfigError(f"{where}: {key} must be > 0, got {getattr(cfg, key)}")
@@ -201,6 +213,13 @@ def validate(cfg: TrainConfig, where: str = "the config") -> None:
     if cfg.tokenizer == "gpt2" and cfg.vocab_size < 50257:
         raise ConfigError(f"{where}: GPT-2's tokenizer has 50257 ids; vocab_size must be at least that, "
                           f"got {cfg.vocab_size}")
+    if cfg.device not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"{where}: device must be 'auto', 'cpu' or 'cuda', got {cfg.device!r}")
+    if cfg.precision not in ("fp32", "fp16"):
+        raise ConfigError(f"{where}: precision must be 'fp32' or 'fp16', got {cfg.precision!r}")
+    if cfg.batch_size % cfg.grad_accum:
+        raise ConfigError(f"{where}: grad_accum = {cfg.grad_accum} must divide batch_size = {cfg.batch_size} "
+                          f"(each micro-batch holds batch_size / grad_accum rows)")
     if not 0 <= cfg.min_lr <= cfg.lr:
         raise ConfigError(f"{where}: need 0 <= min_lr <= lr, got min_lr={cfg.min_lr}, lr={cfg.lr}")
     if not 0 <= cfg.warmup_steps <= cfg.cosine_steps:

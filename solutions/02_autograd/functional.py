@@ -30,7 +30,8 @@ def cross_entropy(logits: Tensor, targets, ignore_index: int = -100) -> Tensor:
     ``logits`` is ``(..., C)``; ``targets`` an integer array or Tensor of shape ``(...)`` with
     values in ``0..C-1``, or ``ignore_index`` for positions that do not count. The loss is
     ``-log softmax(logits)[target]`` averaged over the ``n_kept`` positions that count (0.0
-    when none does). A target outside ``0..C-1`` raises IndexError naming it and C.
+    when none does). A target outside ``0..C-1`` raises IndexError naming it and C (targets
+    on a GPU are not checked here: reading them would make it wait at every step).
 
     One node: forward with the log-sum-exp shifted by the row max (stable at logits of 1e4),
     backward ``g * (softmax - onehot) / n_kept``, zero on ignored rows.
@@ -46,22 +47,23 @@ def cross_entropy(logits: Tensor, targets, ignore_index: int = -100) -> Tensor:
     x = logits.data.reshape(-1, C)
     t = t.reshape(-1)
     keep = t != ignore_index
-    bad = keep & ((t < 0) | (t >= C))
-    if bool(bad.any()):
-        first = int(t[bad][0])
-        raise IndexError(f"cross_entropy: target {first} is out of range for {C} classes (valid ids: 0..{C - 1})")
-    n_kept = int(keep.sum())
+    if xp is np:  # on a GPU, reading the targets back would stop it at every step: phase 08 checks them earlier
+        bad = keep & ((t < 0) | (t >= C))
+        if bad.any():
+            first = int(t[bad][0])
+            raise IndexError(f"cross_entropy: target {first} is out of range for {C} classes (valid ids: 0..{C - 1})")
+    n_kept = xp.maximum(keep.sum(), 1).astype(xp.result_type(x.dtype, xp.float32))  # an array: no synchronisation
     safe_t = xp.where(keep, t, 0)
     rows = xp.arange(x.shape[0])
     z = x - x.max(axis=1, keepdims=True)
     logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
     picked = xp.where(keep, logp[rows, safe_t], 0)
-    loss = -picked.sum() / max(n_kept, 1)
+    loss = -picked.sum() / n_kept
 
     def backward(g):
         grad = xp.exp(logp)
         grad[rows, safe_t] -= 1
-        grad *= (keep * (g / max(n_kept, 1)))[:, None]
+        grad *= (keep * (g / n_kept))[:, None]
         return (grad.reshape(logits.shape),)
 
     return Tensor._make(xp.asarray(loss, dtype=logits.dtype), (logits,), backward, "cross_entropy")

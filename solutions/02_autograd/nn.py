@@ -217,15 +217,18 @@ class Embedding(Module):
         """``idx``: integer ids (array or Tensor) of any shape -> ``idx.shape + (embedding_dim,)``.
 
         An id outside ``[0, num_embeddings)`` raises IndexError naming it (NumPy would
-        silently wrap a negative id around).
+        silently wrap a negative id around). Ids already on a GPU (phase 08) are not checked:
+        reading them would make the GPU wait at every step; they are checked where they are made.
         """
         # Indexing the weight Tensor with an integer array is the whole forward pass; its
         # backward adds each output row's gradient into the row it came from.
         ### BEGIN SOLUTION
-        ids = array_module(self.weight.data).asarray(idx.data if isinstance(idx, Tensor) else idx)
+        raw = idx.data if isinstance(idx, Tensor) else idx
+        on_host = array_module(raw) is np
+        ids = array_module(self.weight.data).asarray(raw)
         if ids.dtype.kind not in "iu":
             raise TypeError(f"Embedding takes integer ids, got dtype {ids.dtype}")
-        if ids.size:
+        if ids.size and on_host:
             low, high = int(ids.min()), int(ids.max())
             if low < 0 or high >= self.num_embeddings:
                 bad = low if low < 0 else high
