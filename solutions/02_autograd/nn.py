@@ -224,17 +224,17 @@ class Embedding(Module):
         # backward adds each output row's gradient into the row it came from.
         ### BEGIN SOLUTION
         raw = idx.data if isinstance(idx, Tensor) else idx
-        on_host = array_module(raw) is np
-        ids = array_module(self.weight.data).asarray(raw)
-        if ids.dtype.kind not in "iu":
-            raise TypeError(f"Embedding takes integer ids, got dtype {ids.dtype}")
-        if ids.size and on_host:
-            low, high = int(ids.min()), int(ids.max())
+        if array_module(raw) is np:                     # host ids: checked here, where reading them is free
+            raw = np.asarray(raw)
+        if raw.dtype.kind not in "iu":
+            raise TypeError(f"Embedding takes integer ids, got dtype {raw.dtype}")
+        if raw.size and isinstance(raw, np.ndarray):
+            low, high = int(raw.min()), int(raw.max())
             if low < 0 or high >= self.num_embeddings:
                 bad = low if low < 0 else high
                 raise IndexError(f"Embedding: id {bad} is out of range for num_embeddings={self.num_embeddings} "
                                  f"(valid ids are 0 to {self.num_embeddings - 1})")
-        return self.weight[ids]
+        return self.weight[array_module(self.weight.data).asarray(raw)]
         ### END SOLUTION
 
 

@@ -1,0 +1,170 @@
+"""What phase 08's graders share: small models with PyTorch twins, a spy optimizer, the CPU
+stand-in for a GPU, and a way to name the line of a NumPy call or a host synchronisation.
+
+Tests reach these helpers through the ``kit`` fixture, which is this module. Expected values
+come from PyTorch (gradients, norms, ``torch._amp_update_scale_`` for the loss scale), from
+formulas stated in the handout, or from NVIDIA's data sheets; never from the reference solution.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from common import backend, fakecupy, load
+from common.torch_gpt import t_gpt
+
+
+@pytest.fixture(scope="session")
+def kit():
+    """This module: the graders' helpers."""
+    return sys.modules[__name__]
+
+
+def p8(name: str):
+    """The learner's phase-08 module ``name``."""
+    return load(8, name)
+
+
+fake_gpu = backend.fake_gpu
+xp = fakecupy
+
+
+# ---------------------------------------------------------------- where learner code went wrong
+
+def learner_line(exc: BaseException) -> str:
+    """``file.py:line: code`` of the innermost frame of ``exc`` outside the course's own
+    machinery (common/, grader/, NumPy): the line to fix."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    skip = (os.path.join(os.path.dirname(root), "common"), os.path.join(os.path.dirname(root), "grader"),
+            "numpy", "site-packages", "<")
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not any(s in f.filename for s in skip)]
+    if not frames:
+        return "(no line of yours in the traceback)"
+    f = frames[-1]
+    return f"{os.path.basename(f.filename)}:{f.lineno}: {(f.line or '').strip()}"
+
+
+@contextlib.contextmanager
+def on_device(what: str):
+    """Run learner code on the stand-in; a NumPy call on device data becomes a message naming its line."""
+    try:
+        yield
+    except (AssertionError, NotImplementedError):
+        raise
+    except TypeError as exc:
+        if "NumPy" in str(exc) or "numpy" in str(exc).lower() or "Implicit conversion" in str(exc):
+            raise AssertionError(
+                f"{what} called NumPy on device data at {learner_line(exc)}\n  ({exc})\n"
+                "  On a GPU this line fails the same way: take the array module from the data "
+                "(xp = array_module(x), or tensor.xp) and call xp.<function> instead of np.<function>") from exc
+        raise AssertionError(f"{what} raised TypeError at {learner_line(exc)}: {exc}") from exc
+    except Exception as exc:  # noqa: BLE001 - any learner error becomes a message
+        raise AssertionError(f"{what} raised {type(exc).__name__} at {learner_line(exc)}: {exc}") from exc
+
+
+def syncs_since(mark: int) -> list[str]:
+    """Where the host synchronisations since ``mark`` (``fakecupy.stats.syncs`` then) happened."""
+    return fakecupy.stats.where[mark:]
+
+
+def sync_lines(where: list[str], limit: int = 6) -> str:
+    counts: dict[str, int] = {}
+    for w in where:
+        counts[w] = counts.get(w, 0) + 1
+    shown = sorted(counts.items(), key=lambda kv: -kv[1])[:limit]
+    return "\n".join(f"    {n} x {w}" for w, n in shown)
+
+
+# ---------------------------------------------------------------- models and twins
+
+def gpt_config(**kw):
+    """Phase 05's GPTConfig for a small model (the learner's class)."""
+    base = dict(vocab_size=37, block_size=12, n_layer=2, n_head=4, n_embd=16, dropout=0.0)
+    base.update(kw)
+    return load(5, "model").GPTConfig(**base)
+
+
+def gpt(cfg, seed: int = 0, dtype=np.float32):
+    """The learner's GPT with ``cfg``, its parameters in ``dtype``."""
+    model = load(5, "model").GPT(cfg, rng=np.random.default_rng(seed))
+    for p in model.parameters():
+        p.data = p.data.astype(dtype)
+    return model
+
+
+def torch_params(model) -> dict[str, torch.Tensor]:
+    """float64 leaf copies of a model's weights, by name (from any device)."""
+    return {name: torch.tensor(host(p.data).astype(np.float64), requires_grad=True)
+            for name, p in model.named_parameters()}
+
+
+def t_gpt_loss(P, cfg, x, y) -> torch.Tensor:
+    logits = t_gpt(P, x, cfg)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), torch.as_tensor(np.asarray(y)).reshape(-1))
+
+
+def tiny_lm(vocab: int = 11, width: int = 6, seed: int = 0, dtype=np.float64):
+    """``logits = wte[idx] @ W + b`` on the learner's phase-02 modules: ``(B, T) -> (B, T, vocab)``."""
+    nn = load(2, "nn")
+    g = np.random.default_rng(seed)
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            self.wte = nn.Embedding(vocab, width, rng=g)
+            self.head = nn.Linear(width, vocab, rng=g)
+            for p in (self.wte.weight, self.head.weight, self.head.bias):
+                p.data = g.normal(0, 0.7, p.shape).astype(dtype)
+
+        def forward(self, idx):
+            return self.head(self.wte(idx))
+
+    return Tiny()
+
+
+def t_tiny_loss(P: dict, x, y) -> torch.Tensor:
+    logits = P["wte.weight"][torch.as_tensor(np.asarray(x))] @ P["head.weight"] + P["head.bias"]
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), torch.as_tensor(np.asarray(y)).reshape(-1))
+
+
+def batch(vocab: int, B: int, T: int, seed: int = 0):
+    g = np.random.default_rng(seed)
+    return g.integers(0, vocab, (B, T)), g.integers(0, vocab, (B, T))
+
+
+class SpyOptimizer:
+    """Plain SGD (``p -= lr * grad``) over ``params`` in one group that records, at each ``step``,
+    a float64 host copy of every gradient it was handed, and counts ``zero_grad`` calls."""
+
+    def __init__(self, params, lr: float = 0.1):
+        self.param_groups = [{"params": list(params), "lr": lr, "weight_decay": 0.0}]
+        self.state: dict = {}
+        self.stepped: list[list] = []
+        self.zeroed = 0
+
+    def zero_grad(self):
+        self.zeroed += 1
+        for p in self.param_groups[0]["params"]:
+            p.grad = None
+
+    def step(self):
+        ps = self.param_groups[0]["params"]
+        self.stepped.append([None if p.grad is None else host(p.grad).astype(np.float64) for p in ps])
+        lr = self.param_groups[0]["lr"]
+        for p in ps:
+            if p.grad is not None:
+                p.data = p.data - p.data.dtype.type(lr) * p.grad.astype(p.data.dtype)
+
+
+def host(x) -> np.ndarray:
+    """A NumPy copy of an array from any device (not counted against the learner)."""
+    if isinstance(x, fakecupy.ndarray):
+        return x._a.copy()
+    return np.array(x, copy=True)
