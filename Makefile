@@ -7,7 +7,7 @@ TORCH_INDEX ?=
 PHASE       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test mutants grade lab release release-check course bench data tokens train demo generate clean
+.PHONY: help venv test mutants grade lab release release-check course bench gpu-check data tokens train demo generate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -67,7 +67,11 @@ course: $(VENV)/.installed-instructor  ## lay out an nbgrader course: make cours
 	$(PY) -m grader.course $(DEST) $(PHASE)
 
 bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run): make bench [BENCH=name]
-	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,bench/*.py); do echo "== $$f"; $(PY) $$f; done
+	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,$(filter-out bench/gpu_check.py,$(wildcard bench/*.py))); do \
+		echo "== $$f"; $(PY) $$f; done
+
+gpu-check: $(VENV)/.installed  ## on a GPU: its tests, the benchmark against PyTorch and a TinyStories run, one summary
+	@$(PY) bench/gpu_check.py $(ARGS)
 
 data: $(VENV)/.installed  ## download the full TinyStories (2 GB) into datasets/full/: make data [ONLY=train|valid]
 	@$(PY) datasets/fetch.py $(if $(ONLY),--only $(ONLY))

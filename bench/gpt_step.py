@@ -79,7 +79,8 @@ def torch_gpt(model, cfg):
                 else:
                     h = self.linear(p + "mlp.proj", F.gelu(self.linear(p + "mlp.fc", h), approximate="tanh"))
                 x = x + h
-            return self.norm("ln_f", x) @ self.get("wte.weight").T
+            head = self.get("wte.weight").T if cfg.tie_weights else self.get("lm_head.weight")
+            return self.norm("ln_f", x) @ head
 
     return Net()
 

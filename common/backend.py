@@ -38,7 +38,10 @@ def array_module(*arrays) -> ModuleType:
 
 
 def gpu_available() -> bool:
-    """True when CuPy is installed and sees at least one CUDA device."""
+    """True when CuPy is installed and sees at least one CUDA device (and ``SCRATCHGPT_FAKE_GPU``
+    is not ``none``, which hides it: how the graders try what a machine without one does)."""
+    if os.environ.get("SCRATCHGPT_FAKE_GPU") == "none":
+        return False
     cp = _cupy()
     if cp is None:
         return False
@@ -71,14 +74,15 @@ def gpu_faked() -> bool:
     The graders and the repository's tests set it (through :func:`fake_gpu`) to run GPU code on
     a machine without one; a learner can set it too, to find the NumPy calls left in their code.
     """
-    return os.environ.get(FAKE_GPU, "") not in ("", "0")
+    return os.environ.get(FAKE_GPU, "") not in ("", "0", "none")
 
 
 @contextlib.contextmanager
-def fake_gpu(on: bool = True) -> Iterator[None]:
-    """Within the block, "cuda" is the CPU stand-in (or, with ``on=False``, the real thing again)."""
+def fake_gpu(on: bool | str = True) -> Iterator[None]:
+    """Within the block, "cuda" is the CPU stand-in; with ``on=False`` the real GPU again, if
+    there is one; with ``on="none"`` there is no GPU at all, as on a laptop."""
     old = os.environ.get(FAKE_GPU)
-    os.environ[FAKE_GPU] = "1" if on else "0"
+    os.environ[FAKE_GPU] = "none" if on == "none" else "1" if on else "0"
     try:
         yield
     finally:

@@ -27,3 +27,11 @@ def test_fake_gpu_switches_cuda_to_the_stand_in_and_back(monkeypatch):
         with backend.fake_gpu(False):
             assert backend.gpu_module() is not fakecupy
     assert backend.has_gpu() == real and backend.FAKE_GPU not in __import__("os").environ
+
+
+def test_fake_gpu_none_hides_every_gpu():
+    from common import backend
+
+    with backend.fake_gpu("none"):
+        assert not backend.has_gpu() and not backend.gpu_available() and backend.gpu_module() is None
+        assert backend.device_name() == "cpu"

@@ -48,3 +48,28 @@ def test_generation_benchmark_decodes_the_same_tokens():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "same tokens as PyTorch: ours with the cache 24/24, without 24/24" in proc.stdout, proc.stdout
     assert re.search(r"the cache speeds our generation up [0-9.]+x", proc.stdout), proc.stdout
+
+
+def test_gpu_benchmark_code_on_the_stand_in():
+    """bench/gpu_step.py on the CPU stand-in (our side) and PyTorch on the CPU: the same losses in
+    float32, close ones in float16, and the table with the ratio."""
+    import os
+
+    env = {**os.environ, "SCRATCHGPT_FAKE_GPU": "1"}
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "gpu_step.py"), "--sizes", "tiny", "--block", "8",
+                           "--vocab", "11", "--batch", "2", "--steps", "5", "--warmup", "1", "--threads", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    gaps = dict(re.findall(r"(fp32|fp16): same computation: largest loss difference over the first 3 steps "
+                           r"([0-9.e+-]+)", proc.stdout))
+    assert float(gaps["fp32"]) < 1e-4 and float(gaps["fp16"]) < 2e-2, proc.stdout
+    assert re.search(r"ours / PyTorch throughput = [0-9.]+x", proc.stdout), proc.stdout
+
+
+def test_gpu_check_runs_every_part_on_the_stand_in():
+    """make gpu-check's script, every part tiny on the CPU stand-in: three parts and one summary."""
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "gpu_check.py"), "--stand-in"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "gpu-check: 3 of 3 parts passed" in proc.stdout, proc.stdout
+    assert re.search(r"ok\s+TinyStories run .* tokens/s, MFU n/a \(fp16\)", proc.stdout), proc.stdout
