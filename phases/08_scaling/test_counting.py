@@ -135,7 +135,9 @@ def test_mfu_and_state_bytes(kit):
         got = C.mfu(250_000, 111_750_144, 989.4e12)
     assert_close(got, 250_000 * 111_750_144 / 989.4e12, what="mfu(250_000 tokens/s, 111,750,144 FLOPs/token, "
                  "989.4e12 FLOP/s)", rtol=1e-12, hint="a fraction, not a percentage")
-    require(C.mfu(1000.0, 5e6, None) is None, "mfu(..., peak=None) must be None (an unknown device)")
+    with calling("mfu(1000.0, 5e6, None)", hint="return None when peak is None: the device is not in the table"):
+        unknown = C.mfu(1000.0, 5e6, None)
+    require(unknown is None, f"mfu(..., peak=None) must be None (an unknown device), got {unknown!r}")
     for n, precision, want in ((22_696_448, "fp32", 16 * 22_696_448), (22_696_448, "fp16", 20 * 22_696_448),
                                (1, "fp16", 20), (0, "fp32", 0)):
         with calling(f'state_bytes({n}, "{precision}")'):

@@ -45,6 +45,19 @@ def test_cast(kit):
                 f"{None if x.grad is None else x.grad.dtype}", hint="backward: g.astype(the input's dtype)")
         assert_close(x.grad, tx.grad.numpy(), what=f"x.grad through cast({src.__name__} -> {dst.__name__})",
                      rtol=1e-3 if np.float16 in (src, dst) else 1e-6)
+    # inside a graph: the node below the cast must receive its gradient in its own dtype (a leaf
+    # would hide the mistake: backward converts what reaches a leaf)
+    for src, dst in ((np.float16, np.float32), (np.float32, np.float16)):
+        seen = []
+        leaf = tensor.Tensor(np.linspace(-2, 2, 6).astype(src), requires_grad=True)
+        mid = tensor.Tensor._make(leaf.data * 2, (leaf,), lambda g: (seen.append(g.dtype) or g * 2,), "spy")
+        with calling(f"backward through cast({src.__name__} node -> {dst.__name__})"):
+            P.cast(mid, dst).sum().backward()
+        require(seen == [np.dtype(src)],
+                f"cast({src.__name__} -> {dst.__name__}) inside a graph: the node before the cast received a "
+                f"{seen[0] if seen else 'no'} gradient, expected {src.__name__}",
+                hint="backward returns g.astype(the input's dtype): without it a float16 model runs its whole "
+                     "backward pass in float32")
     x = tensor.Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     with calling("cast(x float32, float32)"):
         same = P.cast(x, np.float32)
@@ -105,7 +118,8 @@ def test_master_weights(kit):
     nn = load(2, "nn")
     g = np.random.default_rng(1)
     values = [g.standard_normal((4, 3)).astype(np.float32) * 3, g.standard_normal(5).astype(np.float32)]
-    params = [nn.Parameter(v.copy()) for v in values]
+    given = [v.copy() for v in values]
+    params = [nn.Parameter(v) for v in given]                    # Parameter keeps the array: no copy
     params[0].grad = np.ones((4, 3), dtype=np.float32)
     ids = [id(p) for p in params]
     with calling("MasterWeights(params)"):
@@ -120,8 +134,10 @@ def test_master_weights(kit):
         require(p.dtype == np.float16, f"parameter {i} must now hold float16 data, got {p.dtype}",
                 hint="p.data = p.data.astype(dtype): the same Parameter object, new data")
         assert_equal(p.data, v.astype(np.float16), what=f"parameter {i} after MasterWeights (its float16 cast)")
-        require(not np.shares_memory(m.data, v) and not np.shares_memory(m.data, p.data),
-                f"master {i} shares memory with the model: a copy is needed, else the master changes with the model")
+        require(not np.shares_memory(m.data, given[i]) and not np.shares_memory(m.data, p.data),
+                f"master {i} shares memory with the parameter's array: a copy is needed, else the master changes "
+                "with the model", hint="astype(np.float32, copy=True): astype to the same dtype may give back the "
+                "array itself")
     require(params[0].grad is None, "MasterWeights must clear the parameters' grads (they were float32)")
 
     # grads_to_master: float16 gradients scaled by 2**16; dividing them in float16 underflows
@@ -156,6 +172,14 @@ def test_master_weights(kit):
                 hint="m.data.astype(p.data.dtype)")
         assert_equal(p.data, m.data.astype(np.float16), what=f"parameter {i} after master_to_model")
         require(not np.shares_memory(p.data, m.data), f"parameter {i} shares memory with its master")
+    # a float32 "model" (dtype=np.float32): the cast changes nothing, the copy still matters
+    same = [nn.Parameter(v.copy()) for v in values]
+    with calling("MasterWeights(params, dtype=np.float32)"):
+        mw32 = P.MasterWeights(same, dtype=np.float32)
+    for i, (p, m) in enumerate(zip(same, mw32.master)):
+        require(not np.shares_memory(m.data, p.data),
+                f"MasterWeights(params, dtype=np.float32): master {i} is the parameter's own array; the master must "
+                "be a copy", hint="astype(np.float32, copy=True)")
     # on the stand-in the arrays stay on the device
     with kit.fake_gpu():
         dp = [nn.Parameter(kit.xp.asarray(v)) for v in values]

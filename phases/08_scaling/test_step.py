@@ -45,7 +45,8 @@ def test_grad_norm(kit):
                                                    for gr in grads if gr is not None])).item()
         require(type(got) is not float and getattr(got, "shape", None) == (),
                 f"grad_norm with {what}: return a 0-d array (float() would read it back from the GPU), got "
-                f"{type(got).__name__}")
+                f"{type(got).__name__}", hint="a Python float means a value was read back with float() or .item(): "
+                "keep every sum an array and add the arrays")
         value = float(np.asarray(got))
         if math.isnan(want):
             require(math.isnan(value), f"grad_norm with {what}: expected nan, got {value}")
@@ -100,7 +101,11 @@ def test_train_step_fp32(kit):
     want = [P[n].grad.numpy() for n, _ in ref.named_parameters()]
     norm = math.sqrt(sum(float(np.sum(g * g)) for g in want))
     norm32 = float(np.float32(norm))
-    for clip, k in ((1e9, 2), (0.05, 4), (norm32 * (1 + 1e-6), 1)):
+    for clip, k in ((1e9, 2), (0.05, 4), (norm32 * (1 + 1e-6), 1), ("equal", 1)):
+        if clip == "equal":                               # grad_clip equal to the very norm train_step computes
+            probe = kit.tiny_lm(seed=2)
+            clip = run_step(kit, S, probe, kit.SpyOptimizer(probe.parameters(), lr=0.0), A.split_batch(x, y, 1),
+                            "train_step (to read its norm)", lr=0.3, grad_clip=1e9)["grad_norm"]
         model = kit.tiny_lm(seed=2)
         model.eval()
         for p in model.parameters():
@@ -113,18 +118,37 @@ def test_train_step_fp32(kit):
         require(spy.param_groups[0]["lr"] == 0.3, f"{what} must set every group's lr to 0.3")
         require(len(spy.stepped) == 1, f"{what} must call optimizer.step() once, it did {len(spy.stepped)} times")
         assert_close(float(np.asarray(out["loss"])), loss_t.item(), what=f"{what}: loss", rtol=1e-9)
-        assert_close(out["grad_norm"], norm, what=f"{what}: grad_norm (before clipping)", rtol=1e-6,
-                     hint="leftover gradients must be cleared first: optimizer.zero_grad() and model.zero_grad()")
+        if clip < norm and abs(out["grad_norm"] - clip) < 1e-6 * clip:
+            norm_hint = "grad_norm is the norm *before* clipping: compute it first, report that one"
+        else:
+            norm_hint = "leftover gradients must be cleared first: optimizer.zero_grad() and model.zero_grad()"
+        assert_close(out["grad_norm"], norm, what=f"{what}: grad_norm (before clipping)", rtol=1e-6, hint=norm_hint)
         got_norm = out["grad_norm"]                       # float32: the clip factor follows from it
         coef = clip / (got_norm + 1e-6) if got_norm > clip else 1.0
         for (name, _), got, w in zip(model.named_parameters(), spy.stepped[0], want):
             hint = None
             if coef != 1.0 and np.allclose(got, w, rtol=1e-6):
                 hint = f"the norm {norm:.4g} exceeds grad_clip {clip:.4g}: multiply every grad by grad_clip / (norm + 1e-6)"
-            elif clip > norm and not np.allclose(got, w, rtol=1e-8):
-                hint = "clip only when norm > grad_clip: a norm just below grad_clip is left alone"
+            elif clip >= got_norm and not np.allclose(got, w, rtol=1e-8):
+                hint = "clip only when norm > grad_clip: a norm equal to grad_clip, or below it, is left alone"
+            elif coef != 1.0 and np.allclose(got, w * clip / got_norm, rtol=1e-9, atol=0):
+                hint = "the factor is grad_clip / (norm + 1e-6): the 1e-6 keeps it finite for a zero norm"
             assert_close(got, w * coef, what=f"{what}: the {name} gradient the optimizer was handed", rtol=1e-8,
                          atol=1e-12, hint=hint)
+    # a loss scale without master weights: the gradients are divided back in place
+    model = kit.tiny_lm(seed=2)
+    spy = kit.SpyOptimizer(model.parameters(), lr=0.0)
+    scaler = kit.p8("precision").LossScaler(init_scale=1024.0)
+    what = "train_step(float64 tiny model, scaler at 1024, no master, grad_clip=1e9)"
+    out = run_step(kit, S, model, spy, A.split_batch(x, y, 2), what, lr=0.3, grad_clip=1e9, scaler=scaler)
+    check_result(out, what)
+    assert_close(out["grad_norm"], norm, what=f"{what}: grad_norm", rtol=1e-6,
+                 hint="without master weights, divide every gradient by the scale before the norm")
+    for (name, _), got, w in zip(model.named_parameters(), spy.stepped[0], want):
+        assert_close(got, w, what=f"{what}: the {name} gradient the optimizer was handed", rtol=1e-8, atol=1e-12,
+                     hint="the scale multiplied the gradients: divide them by it (no master: in place of grads_to_master)")
+    require(scaler.clean_steps == 1, f"{what}: scaler.update(found_inf=False) must be called once per step "
+                                     f"(clean_steps is {scaler.clean_steps})")
     # a non-finite loss: the step is skipped and no gradient is left behind
     model = kit.tiny_lm(seed=2)
     model.wte.weight.data[int(x[0, 0])] = np.nan
@@ -152,6 +176,8 @@ def test_train_step_mixed_precision(kit):
     scaler = Pm.LossScaler(init_scale=2.0**10, growth_interval=3)
     spy = kit.SpyOptimizer(mw.master, lr=0.01)
     P = kit.torch_params(model)                            # the float16 weights, in float64
+    for p in model.parameters():
+        p.grad = np.ones_like(p.data)                      # left over: the model's own grads need clearing too
     loss_t = kit.t_tiny_loss(P, x, y)
     loss_t.backward()
     want = [P[n].grad.numpy() for n, _ in model.named_parameters()]
@@ -161,13 +187,25 @@ def test_train_step_mixed_precision(kit):
     check_result(out, what)
     require(out["skipped"] is False and len(spy.stepped) == 1, f"{what}: a clean step must call optimizer.step() once")
     ratio = out["grad_norm"] / norm
+    ratio_hint = None
+    if abs(ratio - 1024) < 30:
+        ratio_hint = "the norm of the *unscaled* gradients: with master, grads_to_master(1 / scale) first"
+    elif abs(ratio * 1024 - 1) < 0.03:
+        ratio_hint = ("the gradients are 1 / scale too small: backward must start from the scale "
+                      "(accumulate_gradients(..., loss_scale=scaler.scale)) before they are divided by it")
+    elif ratio > 1.02:
+        ratio_hint = "leftover gradients on the float16 model must be cleared first: model.zero_grad() as well"
     require(abs(ratio - 1) < 0.02, f"{what}: grad_norm is {out['grad_norm']:.6g}, expected about {norm:.6g} "
-            f"(ratio {ratio:.4g})", hint="the norm of the *unscaled* gradients: with master, grads_to_master(1 / scale) "
-            "first" if abs(ratio - 1024) < 30 else None)
+            f"(ratio {ratio:.4g})", hint=ratio_hint)
     for (name, _), got, w in zip(model.named_parameters(), spy.stepped[0], want):
         r = np.sum(got * w) / np.sum(w * w)
-        hint = ("the loss scale was applied but not removed: divide by the scale (grads_to_master(1 / scale)) "
-                "before the optimizer sees the gradients" if abs(r - 1024) < 30 else None)
+        hint = None
+        if abs(r - 1024) < 30:
+            hint = ("the loss scale was applied but not removed: divide by the scale (grads_to_master(1 / scale)) "
+                    "before the optimizer sees the gradients")
+        elif abs(np.median(got - w) * 1024 - 1) < 0.1:
+            hint = ("every gradient is 1/1024 too large: the leftover gradient of 1 on the float16 model was added "
+                    "in; clear the model's own grads first, model.zero_grad() as well")
         assert_close(got, w, what=f"{what}: the {name} gradient the optimizer was handed", rtol=3e-2,
                      atol=3e-3 * float(np.abs(w).max()), hint=hint)
     require(scaler.scale == 2.0**10 and scaler.clean_steps == 1,

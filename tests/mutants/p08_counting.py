@@ -67,6 +67,9 @@ MUTANTS = [
              "'fp16', got {precision!r}\")\n    return int(n_params) * STATE_BYTES[precision]\n"),
      "new": "    return int(n_params) * STATE_BYTES.get(precision, 16)\n",
      "says": ['state_bytes(10, "bf16") should raise valueerror']},
+    {"name": "p08_mfu_unknown_peak_divides", "phase": 8, "module": "counting.py", "task": "mfu_and_state_bytes",
+     "old": "    if peak is None:\n        return None\n", "new": "",
+     "says": ["return None when peak is None"]},
 ]
 
 # Correct code written another way: each must keep full marks.

@@ -85,6 +85,13 @@ MUTANTS = [
     {"name": "p08_master_to_model_aliases", "phase": 8, "module": "precision.py", "task": "master_weights",
      "old": "            p.data = m.data.astype(p.data.dtype)\n", "new": "            p.data = m.data\n",
      "says": ["keep the model float16"]},
+    # found by the catalogue first, then graded
+    {"name": "p08_cast_grad_not_converted", "phase": 8, "module": "precision.py", "task": "cast",
+     "old": "lambda g: (g.astype(source),)", "new": "lambda g: (g,)",
+     "says": ["inside a graph", "g.astype(the input's dtype)"]},
+    {"name": "p08_master_without_copy", "phase": 8, "module": "precision.py", "task": "master_weights",
+     "old": "p.data.astype(np.float32, copy=True)", "new": "p.data.astype(np.float32, copy=False)",
+     "says": ["shares memory", "copy=True"]},
 ]
 
 # Correct code written another way: each must keep full marks.

@@ -54,7 +54,7 @@ MUTANTS = [
     {"name": "p08_step_clip_clamped", "phase": 8, "module": "step.py", "task": "train_step_fp32",
      "old": "    if norm > grad_clip:\n        coef = grad_clip / (norm + 1e-6)\n",
      "new": "    if True:\n        coef = min(1.0, grad_clip / (norm + 1e-6))\n",
-     "says": ["clip only when norm > grad_clip", "just below grad_clip"]},
+     "says": ["clip only when norm > grad_clip", "equal to grad_clip, or below it"]},
     {"name": "p08_step_never_skips", "phase": 8, "module": "step.py", "task": "train_step_fp32",
      "old": "    if not finite:\n        optimizer.zero_grad()", "new": "    if False:\n        optimizer.zero_grad()",
      "says": ["the norm is nan", "must be skipped"]},
@@ -109,6 +109,23 @@ MUTANTS = [
      "new": READ + ("    finite = finite and all(bool(array_module(p.grad).isfinite(p.grad).all())\n"
                     "                            for p in params if p.grad is not None)\n"),
      "says": ["read the device", "one float(grad_norm(...)) per step"]},
+    # found by the catalogue first, then graded: a scale without masters, the model's own grads, the clip's edge
+    {"name": "p08_step_scale_kept_without_master", "phase": 8, "module": "step.py", "task": "train_step_fp32",
+     "old": UNSCALE, "new": "    if master is not None:\n        master.grads_to_master(1.0 / scale)\n",
+     "says": ["scaler at 1024, no master", "divide every gradient by the scale"]},
+    {"name": "p08_step_model_grads_kept", "phase": 8, "module": "step.py", "task": "train_step_mixed_precision",
+     "old": CLEAR, "new": "    optimizer.zero_grad()\n    scale = ",
+     "says": ["model.zero_grad() as well"]},
+    {"name": "p08_step_clip_at_equality", "phase": 8, "module": "step.py", "task": "train_step_fp32",
+     "old": "    if norm > grad_clip:\n", "new": "    if norm >= grad_clip:\n",
+     "says": ["a norm equal to grad_clip"]},
+    {"name": "p08_step_clip_without_eps", "phase": 8, "module": "step.py", "task": "train_step_fp32",
+     "old": "        coef = grad_clip / (norm + 1e-6)\n", "new": "        coef = grad_clip / norm\n",
+     "says": ["the factor is grad_clip / (norm + 1e-6)"]},
+    {"name": "p08_step_scale_not_passed", "phase": 8, "module": "step.py", "task": "train_step_mixed_precision",
+     "old": "    loss = accumulate_gradients(model, micro_batches, loss_scale=scale)\n",
+     "new": "    loss = accumulate_gradients(model, micro_batches)\n",
+     "says": ["1 / scale too small"]},
 ]
 
 # Correct code written another way: each must keep full marks.
