@@ -290,6 +290,9 @@ def _function(name: str):
     return call
 
 
+_ADD_AT_DTYPES = {np.dtype(t) for t in (np.int32, np.float16, np.float32, np.float64, np.uint32, np.uint64)}
+
+
 class _Ufunc:
     """A NumPy ufunc with CuPy's rules: ``xp.add(a, b)``, ``xp.add.at(a, index, b)``, ``xp.add.reduce(a)``."""
 
@@ -304,6 +307,8 @@ class _Ufunc:
     def at(self, a, indices, b=None):
         if not isinstance(a, ndarray):
             raise TypeError(f"xp.{self.__name__}.at works in place on a device array, got {type(a).__name__}")
+        if self.__name__ == "add" and a.dtype not in _ADD_AT_DTYPES:  # CuPy's scatter-add has atomicAdd's types only
+            raise TypeError("cupy.add.at only supports int32, float16, float32, float64, uint32, uint64, as data type")
         args = (_index(indices),) if b is None else (_index(indices), _unwrap(b, f"xp.{self.__name__}.at"))
         self._u.at(a._a, *args)
 

@@ -103,6 +103,8 @@ def test_ufunc_at_and_unary_ops_on_0d_arrays():
     assert a.get().tolist() == [3.0, 0.0, 0.0, 5.0]
     with pytest.raises(TypeError):
         xp.add.at(np.zeros(4), [0], 1.0)                          # in place on host data: refused
+    with pytest.raises(TypeError, match="only supports"):
+        xp.add.at(xp.zeros(4, dtype=np.int64), [0], 1)            # CuPy's scatter-add has no int64
     with pytest.raises(TypeError):
         xp.add(a, np.ones(4))                                     # a host operand: refused, as before
     s = -(a.sum())                                                # unary minus of a 0-d array stays on the device
