@@ -51,7 +51,7 @@ lab: $(VENV)/.installed  ## open JupyterLab on the phase notebooks
 
 TEST_JOBS ?= auto
 mutants: $(VENV)/.installed-instructor  ## the catalogue of learner bugs alone: each must fail its task, named [PHASE=N]
-	$(PY) -m pytest tests/test_mutants.py $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) $(if $(PHASE),-k "p$(shell printf %02d $(PHASE))_")
+	SCRATCHGPT_MUTANTS=all $(PY) -m pytest tests/test_mutants.py $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) $(if $(PHASE),-k "p$(shell printf %02d $(PHASE))_")
 
 test: $(VENV)/.installed-instructor  ## the repository's own tests, on every core (TEST_JOBS=1: one process)
 	$(PY) -m pytest $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) --durations=12
