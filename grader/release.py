@@ -75,6 +75,18 @@ def strip_module(text: str, where: str = "<source>") -> str:
     return "".join(out)
 
 
+CU_BEGIN, CU_END = "// ### BEGIN SOLUTION", "// ### END SOLUTION"
+CU_STUB = "// YOUR CODE HERE (not written yet: see the comments above and the handout)"
+
+
+def strip_cuda(text: str, where: str = "<source>") -> str:
+    """Replace every solution region of a CUDA source (``// ### BEGIN SOLUTION`` ... ``// ### END
+    SOLUTION``) by the line :data:`CU_STUB`: the kernel compiles and does nothing, and the graders
+    report it as not written."""
+    out = _strip_region(text, CU_BEGIN, CU_END, CU_STUB, where)
+    return out + "\n" if text.endswith("\n") else out
+
+
 def _strip_region(source: str, begin: str, end: str, replacement: str | None, where: str) -> str:
     lines, out, inside = source.splitlines(), [], False
     for n, line in enumerate(lines, 1):
@@ -139,8 +151,10 @@ def release_files(root: Path | None = None) -> dict[Path, str]:
                 files[dst_dir / src.name] = strip_module(src.read_text(encoding="utf-8"), where)
             elif src.suffix == ".ipynb":
                 files[dst_dir / src.name] = notebook_text(strip_notebook(json.loads(src.read_text(encoding="utf-8")), where))
+            elif src.suffix == ".cu":
+                files[dst_dir / src.name] = strip_cuda(src.read_text(encoding="utf-8"), where)
             elif src.name not in ("__pycache__", ".ipynb_checkpoints"):
-                raise ReleaseError(f"{where}: only .py modules and .ipynb notebooks are released")
+                raise ReleaseError(f"{where}: only .py modules, .cu kernels and .ipynb notebooks are released")
     return files
 
 
@@ -152,7 +166,7 @@ def stale(root: Path | None = None) -> list[str]:
                 if not p.is_file() or p.read_text(encoding="utf-8") != text]
     for phase_dir in {p.parent for p in expected}:
         for p in phase_dir.iterdir():
-            generated = p.suffix in (".py", ".ipynb") and not p.name.startswith(("test_", "conftest"))
+            generated = p.suffix in (".py", ".ipynb", ".cu") and not p.name.startswith(("test_", "conftest"))
             if generated and p not in expected:
                 problems.append(f"{p.relative_to(root)} has no source in solutions/{phase_dir.name}/")
     return sorted(problems)

@@ -74,3 +74,15 @@ def test_notebooks_are_committed_without_outputs():
         nb = json.loads(path.read_text())
         dirty = [k for k, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c["outputs"] or c["execution_count"])]
         assert not dirty, f"{path.relative_to(ROOT)} holds outputs in cells {dirty}: clear them before committing"
+
+
+def test_cuda_regions_become_a_stub_line():
+    from grader.release import CU_STUB, ReleaseError, strip_cuda
+
+    src = ("__global__ void k(float* x, int n) {\n    int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+           "    // ### BEGIN SOLUTION\n    if (i < n) x[i] *= 2.0f;\n    // ### END SOLUTION\n}\n")
+    out = strip_cuda(src)
+    assert out == ("__global__ void k(float* x, int n) {\n    int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+                   f"    {CU_STUB}\n}}\n")
+    with pytest.raises(ReleaseError):
+        strip_cuda("// ### BEGIN SOLUTION\nx\n")

@@ -1,0 +1,46 @@
+"""What phase 09's graders share: the learner's modules, and PyTorch's attention as the oracle.
+
+Expected values come from NumPy's and PyTorch's own matmul and attention (float64), never from
+the reference solution.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from common import load
+
+
+@pytest.fixture(scope="session")
+def kit():
+    """This module: the graders' helpers."""
+    return sys.modules[__name__]
+
+
+def p9(name: str):
+    return load(9, name)
+
+
+def torch_attention(q, k, v, dout, causal: bool):
+    """``(out, lse, dq, dk, dv)`` from PyTorch in float64; k, v repeated for grouped-query heads."""
+    tq, tk, tv = (torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in (q, k, v))
+    rep = q.shape[1] // k.shape[1]
+    kk, vv = tk.repeat_interleave(rep, 1), tv.repeat_interleave(rep, 1)
+    T, D = q.shape[2], q.shape[3]
+    s = tq @ kk.transpose(-1, -2) / np.sqrt(D)
+    if causal:
+        s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+    out = torch.softmax(s, -1) @ vv
+    lse = torch.logsumexp(s, -1)
+    out.backward(torch.tensor(np.asarray(dout, dtype=np.float64)))
+    return out.detach().numpy(), lse.detach().numpy(), tq.grad.numpy(), tk.grad.numpy(), tv.grad.numpy()
+
+
+def qkv(B, H, Hkv, T, D, seed=0):
+    g = np.random.default_rng(seed)
+    return (g.standard_normal((B, H, T, D)), g.standard_normal((B, Hkv, T, D)), g.standard_normal((B, Hkv, T, D)),
+            g.standard_normal((B, H, T, D)))
