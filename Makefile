@@ -7,11 +7,11 @@ TORCH_INDEX ?=
 PHASE       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test mutants grade lab release release-check course bench gpu-check data tokens train demo generate clean
+.PHONY: help venv test mutants grade lab nbgrader release release-check course bench gpu-check data tokens train demo generate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  e.g. make grade PHASE=1 [IMPL=solutions] [PRIOR=solutions] [TASK=name] [JSON=out.json] [GRADESCOPE=results.json]"
+	@echo "  e.g. make grade PHASE=1 [IMPL=solutions] [PRIOR=solutions] [TASK=name] [JSON=out.json] [GRADESCOPE=results.json] [STRICT=1]"
 
 # The environment: re-created when pyproject.toml changes. PyTorch (the graders' oracle)
 # is installed first from TORCH_SPEC; set TORCH_INDEX to pick a CPU-only wheel index.
@@ -31,7 +31,8 @@ venv: $(VENV)/.installed  ## create the environment (done for you by the other t
 grade: $(VENV)/.installed  ## grade a phase: make grade PHASE=N
 	@test -n "$(PHASE)" || { echo "Say which phase: make grade PHASE=1"; exit 2; }
 	@$(PY) -m grader $(PHASE) $(if $(IMPL),--impl $(IMPL)) $(if $(PRIOR),--prior $(PRIOR)) \
-		$(if $(TASK),--task $(TASK)) $(if $(JSON),--json $(JSON)) $(if $(GRADESCOPE),--gradescope $(GRADESCOPE))
+		$(if $(TASK),--task $(TASK)) $(if $(JSON),--json $(JSON)) $(if $(GRADESCOPE),--gradescope $(GRADESCOPE)) \
+		$(if $(STRICT),--strict)
 
 train: $(VENV)/.installed  ## train a GPT: make train CONFIG=configs/demo.toml [IMPL=solutions] [SET="lr=1e-3 max_steps=500"] [RESUME=1]
 	@test -n "$(CONFIG)" || { echo "Say which config: make train CONFIG=configs/demo.toml"; exit 2; }
@@ -46,8 +47,13 @@ PROMPT ?= Once upon a time
 generate: $(VENV)/.installed  ## a story from a run or llama2.c's model: make generate [CKPT=runs/demo] [PROMPT="..."] [ARGS="--temperature 0.8 --seed 7"]
 	@$(PY) -m common.generate "$(CKPT)" --prompt "$(PROMPT)" $(if $(IMPL),--impl $(IMPL)) $(if $(PRIOR),--prior $(PRIOR)) $(ARGS)
 
-lab: $(VENV)/.installed  ## open JupyterLab on the phase notebooks
-	$(PY) -m jupyter lab --notebook-dir=phases
+lab: $(VENV)/.installed  ## open JupyterLab on the phase notebooks [ARGS="--no-browser --port 8890"]; as root add ARGS=--allow-root
+	$(PY) -m jupyter lab --notebook-dir=phases $(ARGS)
+
+COURSE ?= ../course
+nbgrader: $(VENV)/.installed-instructor  ## nbgrader in the course folder: make nbgrader ARGS="generate_assignment 01_foundations" [COURSE=../course]
+	@test -f "$(COURSE)/nbgrader_config.py" || { echo "no course in $(COURSE): make course DEST=$(COURSE) first"; exit 2; }
+	cd "$(COURSE)" && PATH="$(abspath $(VENV))/bin:$$PATH" "$(abspath $(VENV))/bin/python" -m nbgrader $(ARGS)
 
 TEST_JOBS ?= auto
 mutants: $(VENV)/.installed-instructor  ## the catalogue of learner bugs alone: each must fail its task, named [PHASE=N]

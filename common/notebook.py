@@ -39,8 +39,9 @@ class Phase:
         """Import (or re-import, after an edit) this phase's module ``name``."""
         return load(self.n, name, reload=True)
 
-    def check(self, task: str, *, quiet: bool = False) -> float:
-        """Run one graded task in a fresh process; raise ``AssertionError`` if it fails."""
+    def check(self, task: str, *, quiet: bool = False) -> float | None:
+        """Run one graded task in a fresh process; print PASS, FAIL (with what went wrong) or SKIP;
+        return its points (None when the grader skips it here)."""
         from grader.notebook import check
 
         return check(self.n, task, folder=self.folder, quiet=quiet)

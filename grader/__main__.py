@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     p.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json")
     p.add_argument("--list", action="store_true", help="list the phase's tasks and points, grade nothing")
+    p.add_argument("--strict", action="store_true",
+                   help="exit with status 1 unless every task graded here passes (default: 0 whatever the score)")
     args = p.parse_args(argv)
     try:
         grade = engine.run(args.phase, impl=args.impl, prior=args.prior, tasks=args.task,
@@ -36,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         report.write_json(report.as_json(grade), args.json)
     if args.gradescope:
         report.write_json(report.as_gradescope(grade), args.gradescope)
+    if args.strict and any(t.status == "failed" for t in grade.tasks):
+        return 1
     return 0
 
 

@@ -1,7 +1,9 @@
 """Lay out an nbgrader course for instructors: ``python -m grader.course DIR [PHASE ...]``.
 
 For each phase that has a grader, ``DIR/source/NN_name/`` gets the learner's files (the
-skeleton modules, the grader's ``test_*.py``, the handout) and the REFERENCE notebook,
+skeleton modules, generated from ``solutions/`` by the release tool, so that nothing written in
+the working copy of ``phases/`` reaches the class; the grader's ``test_*.py``; the handout) and
+the REFERENCE notebook,
 whose graded cells nbgrader locks and whose solution cells it strips on release. Then:
 
     cd DIR
@@ -21,25 +23,28 @@ import sys
 from pathlib import Path
 
 from common.phases import phase_name, repo_root
+from grader.release import release_files
 
 CONFIG = '''\
 # nbgrader configuration for the scratchgpt course (written by `python -m grader.course`).
+import os  # noqa: E402
+
 c = get_config()  # noqa: F821
-c.CourseDirectory.root = {root!r}
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))  # the folder may move
 c.CourseDirectory.course_id = "scratchgpt"
 # Keep each learner's modules when autograding; every other file comes from source/.
 c.Autograde.exclude_overwriting = {exclude!r}
 c.ExecutePreprocessor.timeout = 900
 c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
 # A submission holds one phase: earlier phases run on their reference code.
-import os  # noqa: E402
 os.environ.setdefault("SCRATCHGPT_PRIOR", "solutions")
 '''
 
 
 def learner_modules(name: str) -> list[str]:
-    """The modules a learner writes in a phase (those generated from ``solutions/``)."""
-    return sorted(p.name for p in (repo_root() / "solutions" / name).glob("*.py"))
+    """The files a learner writes in a phase (the modules and kernels generated from ``solutions/``)."""
+    folder = repo_root() / "solutions" / name
+    return sorted(p.name for pattern in ("*.py", "*.cu") for p in folder.glob(pattern))
 
 
 def build(dest: Path, phases: list[int]) -> list[str]:
@@ -56,9 +61,13 @@ def build(dest: Path, phases: list[int]) -> list[str]:
         if src.exists():
             shutil.rmtree(src)
         src.mkdir(parents=True)
-        for f in phase_dir.iterdir():
-            if f.is_file() and f.suffix != ".ipynb":
+        generated = {p.name: text for p, text in release_files(root).items() if p.parent.name == name}
+        for f in phase_dir.iterdir():   # the grader, its conftest, the handout: what phases/ alone holds
+            if f.is_file() and f.suffix not in (".ipynb", ".pyc") and f.name not in generated:
                 shutil.copy2(f, src / f.name)
+        for fname, text in generated.items():   # the skeletons, made from solutions/ (never the working copies)
+            if not fname.endswith(".ipynb"):
+                (src / fname).write_text(text, encoding="utf-8")
         for nb in (root / "solutions" / name).glob("*.ipynb"):
             shutil.copy2(nb, src / nb.name)
         names.append(name)

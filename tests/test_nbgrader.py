@@ -58,3 +58,43 @@ def test_release_autograde_feedback(phase, tmp_path, clean_env):
 
     nbgrader(course, "generate_feedback", name, "--force")
     assert list((course / "feedback" / "untouched" / name).glob("*.html"))
+
+
+PARTIAL_BUGS = {"p01_dot_any_shape"}  # matrix_shape_errors keeps the points of its other cases
+
+
+@pytest.mark.parametrize("phase", [p for p in (1, 8) if p in graded_phases()])
+def test_partial_work_scores_as_make_grade_does(phase, tmp_path, clean_env):
+    """A submission with one module still the skeleton and the rest finished: nbgrader's score is
+    the grader's, task for task (a graded cell's value is its points; a failing cell does not raise)."""
+    from grader import engine
+
+    course = tmp_path / "course"
+    (name,) = build(course, [phase])
+    nbgrader(course, "generate_assignment", name, "--force")
+    release = course / "release" / name
+    partial = course / "submitted" / "partial" / name
+    shutil.copytree(release, partial)
+    modules = [m for m in learner_modules(name) if m.endswith(".py")]
+    for module in modules[1:]:                 # the first module stays the skeleton
+        shutil.copy2(ROOT / "solutions" / name / module, partial / module)
+    from test_mutants import CATALOGUE        # and a bug that fails some cases of a task: partial credit
+    for bug in (m for m in CATALOGUE if m["name"] in PARTIAL_BUGS and m["phase"] == phase):
+        text = (partial / bug["module"]).read_text()
+        (partial / bug["module"]).write_text(text.replace(bug["old"], bug["new"]))
+    nbgrader(course, "autograde", name, "--create", "--force")
+    graded = engine.run(phase, impl=str(course / "autograded" / "partial" / name), prior="solutions",
+                        tests_dir=ROOT / "phases" / name)
+    gb = nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}")
+    try:
+        sub = gb.find_submission(name, "partial")
+        cells = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+        score = sub.score
+    finally:
+        gb.close()
+    assert 0 < graded.score < graded.max_score, "the partial submission should be partly right"
+    if phase == 1:
+        (shape,) = [t for t in graded.tasks if t.name == "matrix_shape_errors"]
+        assert 0 < shape.score < shape.max_score, "the planted bug should cost part of matrix_shape_errors"
+    skipped = sum(t.max_score for t in graded.tasks if t.status == "skipped")
+    assert abs(score - skipped - graded.score) < 1e-6, (score, graded.score, cells)
