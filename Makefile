@@ -7,7 +7,7 @@ TORCH_INDEX ?=
 PHASE       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test mutants grade lab nbgrader release release-check course bench gpu-check data tokens train demo generate clean
+.PHONY: help venv test mutants grade lab nbgrader gradescope release release-check course bench gpu-check data tokens train demo generate clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,10 @@ release-check: $(VENV)/.installed  ## fail if phases/ is out of sync with soluti
 course: $(VENV)/.installed-instructor  ## lay out an nbgrader course: make course DEST=../course
 	@test -n "$(DEST)" || { echo "Say where: make course DEST=../course"; exit 2; }
 	$(PY) -m grader.course $(DEST) $(PHASE)
+
+gradescope: $(VENV)/.installed  ## a Gradescope autograder for a phase: make gradescope PHASE=N (writes gradescope/NN_name.zip)
+	@test -n "$(PHASE)" || { echo "Say which phase: make gradescope PHASE=1"; exit 2; }
+	@$(PY) -m grader.gradescope $(PHASE)
 
 bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run): make bench [BENCH=name]
 	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,$(filter-out bench/gpu_check.py,$(wildcard bench/*.py))); do \

@@ -125,9 +125,10 @@ def as_gradescope(grade: Grade) -> dict:
             continue
         tests.append({"name": f"{t.name}: {t.title}", "score": t.score, "max_score": t.max_score,
                       "status": "passed" if t.status == "passed" else "failed", "output": output,
-                      "visibility": "visible"})
+                      "visibility": "visible", "execution_time": round(sum(c.seconds or 0 for c in t.cases), 2)})
     return {"score": grade.score, "max_score": grade.max_score, "output": f"Phase {grade.phase:02d}: {_points(grade.score)} / {_points(grade.max_score)}",
-            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+            "visibility": "visible", "stdout_visibility": "hidden",
+            "execution_time": round(sum(t.get("execution_time", 0) for t in tests), 2), "tests": tests}
 
 
 def write_json(data: dict, path: str | os.PathLike) -> None:

@@ -63,3 +63,47 @@ def test_strict_exit_status_and_result_file_modes(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask    # not mkstemp's 0600: Gradescope reads it
+
+
+def test_gradescope_autograder_grades_a_submission_folder(tmp_path):
+    """make gradescope's zip, unpacked where /autograder would be: a finished, a partial and an
+    untouched submission get make grade's scores in results.json."""
+    import json
+    import zipfile
+
+    from grader import engine, gradescope
+
+    zpath = gradescope.build(1, tmp_path / "out")
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(zpath) as z:
+        z.extractall(root)
+    for script in ("run_autograder", "setup.sh"):
+        (root / script).chmod(0o755)
+    assert (root / "source" / "solutions" / "01_foundations" / "matrix.py").is_file()
+    skeleton, reference = ROOT / "phases" / "01_foundations", ROOT / "solutions" / "01_foundations"
+    cases = {"finished": reference, "untouched": skeleton, "partial": None}
+    for label, origin in cases.items():
+        sub = root / "submission"
+        shutil.rmtree(sub, ignore_errors=True)
+        (sub / "upload").mkdir(parents=True)            # a folder below the top, as a zip upload gives
+        for module in ("io.py", "matrix.py", "rng.py"):
+            src = (reference if module != "rng.py" else skeleton) if origin is None else origin
+            shutil.copy2(src / module, sub / "upload" / module)
+        (sub / "upload" / "test_matrix.py").write_text("def test_nothing():\n    pass\n")   # ignored
+        shutil.rmtree(root / "results", ignore_errors=True)
+        env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+        env = {k: v for k, v in env.items() if not k.startswith("SCRATCHGPT_")}
+        proc = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        result = json.loads((root / "results" / "results.json").read_text())
+        want = engine.run(1, impl=str(sub / "upload"), prior="solutions", tests_dir=skeleton)
+        assert abs(result["score"] - want.score) < 1e-9 and result["max_score"] == want.max_score, (label, result)
+        assert all({"name", "score", "max_score", "output", "visibility", "execution_time"} <= set(t)
+                   for t in result["tests"])
+        if label == "finished":
+            assert result["score"] == result["max_score"] > 0
+        elif label == "untouched":
+            assert result["score"] == 0
+        else:
+            assert 0 < result["score"] < result["max_score"]
