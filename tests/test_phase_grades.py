@@ -16,7 +16,8 @@ def test_some_phase_is_graded():
 @pytest.mark.parametrize("phase", PHASES)
 def test_reference_gets_full_marks(phase):
     result, report = grade(phase, "--impl", "solutions")
-    failed = [f"{t['name']}: {t['message']}" for t in result["tasks"] if t["status"] != "passed"]
+    # A task may be skipped where it cannot run (a GPU task without a GPU); none may fail.
+    failed = [f"{t['name']}: {t['message']}" for t in result["tasks"] if t["status"] not in ("passed", "skipped")]
     assert not failed, "the reference fails tasks:\n" + "\n".join(failed) + "\n\n" + report
     assert result["max_score"] > 0 and result["score"] == result["max_score"]
 

@@ -47,13 +47,23 @@ def test_flash_forward(kit):
         want_out, want_lse, *_ = kit.torch_attention(q, k, v, dout, causal)
         require(np.shape(out) == q.shape and np.shape(lse) == q.shape[:3],
                 f"{what}: expected out {q.shape} and lse {q.shape[:3]}, got {np.shape(out)} and {np.shape(lse)}")
-        hint = forward_hint(np.asarray(out), want_out, np.asarray(lse), want_lse)
-        if causal and bq != bk and not np.allclose(out, want_out, atol=1e-9):
+        out, lse = np.asarray(out), np.asarray(lse)
+        hint = forward_hint(out, want_out, lse, want_lse)
+        if np.allclose(out, want_out, atol=1e-9):
+            pass
+        elif causal and np.allclose(out, kit.torch_attention(q, k, v, dout, False)[0], atol=1e-9):
+            hint = "the causal mask is missing: key k0 + j is visible to query q0 + i only when k0 + j <= q0 + i"
+        elif Hkv < H and np.allclose(out, kit.torch_attention(q, k[:, np.arange(H) % Hkv], v[:, np.arange(H) % Hkv],
+                                                              dout, causal)[0], atol=1e-9):
+            hint = "query head h reads key/value head h // (H / H_kv), not h % H_kv: neighbouring heads share one"
+        elif causal and bq != bk:
             hint = ("with blocks of different sizes the mask of a block compares true positions: key k0 + j is "
                     "visible to query q0 + i when k0 + j <= q0 + i (block_mask)")
         assert_close(out, want_out, what=f"{what}: out", rtol=1e-9, atol=1e-10, hint=hint)
-        assert_close(lse, want_lse, what=f"{what}: lse", rtol=1e-9, atol=1e-10,
-                     hint="lse = m + log(l) after the last key block")
+        lse_hint = "lse = m + log(l), with m and l after the *last* key block"
+        if np.allclose(lse, want_lse * np.sqrt(D), rtol=1e-9):
+            lse_hint = "the scores are q k^T / sqrt(D): the scale is missing"
+        assert_close(lse, want_lse, what=f"{what}: lse", rtol=1e-9, atol=1e-10, hint=lse_hint)
     q = np.zeros((1, 1, 3, 2))
     q[0, 0, :, 0] = [1e4, -1e4, 5e3]
     k = q.copy()
@@ -63,6 +73,16 @@ def test_flash_forward(kit):
     want_out, want_lse, *_ = kit.torch_attention(q, k, v, np.zeros_like(q), False)
     assert_close(out, want_out, what="flash_forward with scores of 1e8 / sqrt(2) (the exponentials must be shifted by "
                  "the running maximum)", rtol=1e-9, atol=1e-9)
+    # every score near -1131: exp(s - m) underflows unless the running maximum starts at -inf
+    q = np.zeros((1, 1, 3, 2))
+    k = np.zeros((1, 1, 3, 2))
+    q[0, 0, :, 0], k[0, 0, :, 0] = -40.0, 40.0
+    with calling("flash_forward with every score near -1131"):
+        out, lse = F.flash_forward(q, k, v, causal=False, block_q=1, block_k=1)
+    want_out, want_lse, *_ = kit.torch_attention(q, k, v, np.zeros_like(q), False)
+    hint = "the running maximum starts at -inf: started at 0, exp(s - m) underflows to 0 when every score is negative"
+    assert_close(out, want_out, what="flash_forward with every score near -1131: out", rtol=1e-9, atol=1e-9, hint=hint)
+    assert_close(lse, want_lse, what="flash_forward with every score near -1131: lse", rtol=1e-9, atol=1e-9, hint=hint)
     with expect_raises(ValueError, "flash_forward(q with 3 heads, k and v with 2)"):
         F.flash_forward(np.zeros((1, 3, 4, 2)), np.zeros((1, 2, 4, 2)), np.zeros((1, 2, 4, 2)))
 
@@ -84,7 +104,13 @@ def test_flash_backward(kit):
                     hint="dk and dv have the key/value heads' shape: add the query heads of a group together"
                     if Hkv < H else None)
             hint = None
-            if name != "dv" and np.allclose(np.asarray(g) * np.sqrt(D), w, rtol=1e-8, atol=1e-10):
-                hint = "the scores were scaled by 1/sqrt(D): so are ds @ k and ds^T @ q"
+            g = np.asarray(g)
+            if name != "dv" and np.allclose(g / np.sqrt(D), w, rtol=1e-8, atol=1e-10):
+                hint = "the scores were scaled by 1/sqrt(D): so are ds @ k and ds^T @ q (the scale is missing)"
+            elif name != "dv" and np.allclose(g * np.sqrt(D), w, rtol=1e-8, atol=1e-10):
+                hint = "ds @ k and ds^T @ q take the scale 1/sqrt(D) once, not twice"
+            elif name != "dq" and Hkv < H and not np.allclose(g, w, rtol=1e-8, atol=1e-10):
+                hint = ("each key/value head gathers the gradients of every query head of its group: add into "
+                        "dk and dv (+=), and read head h // (H / H_kv)")
             assert_close(g, w, what=f"{what}: {name}", rtol=1e-8, atol=1e-10, hint=hint or
                          ("ds = p * (dp - D) with D = rowsum(dout * out); p = exp(s - lse), masked entries 0"))

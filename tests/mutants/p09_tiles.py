@@ -52,6 +52,14 @@ MUTANTS = [
     {"name": "p09_register_store_edge_from_m", "phase": 9, "module": "tiles.py", "task": "register_tiled_matmul",
      "old": R_STORE, "new": "            h, w = min(bm, M - i0), min(bn, M - j0)\n",
      "says": ["register_tiled_matmul(a 17x33, b 33x15) raised valueerror: could not broadcast"]},
+    {"name": "p09_tiled_acc_reset_per_k", "phase": 9, "module": "tiles.py", "task": "tiled_matmul",
+     "old": "            acc = np.zeros((tile, tile), dtype=np.float32)\n            for k0 in range(0, K, tile):\n",
+     "new": "            for k0 in range(0, K, tile):\n                acc = np.zeros((tile, tile), dtype=np.float32)\n",
+     "says": ["only the last step along k counts"]},
+    {"name": "p09_register_acc_reset_per_k", "phase": 9, "module": "tiles.py", "task": "register_tiled_matmul",
+     "old": "            acc = np.zeros((bm, bn), dtype=np.float32)\n            for k0 in range(0, K, bk):\n",
+     "new": "            for k0 in range(0, K, bk):\n                acc = np.zeros((bm, bn), dtype=np.float32)\n",
+     "says": ["only the last step along k counts"]},
 ]
 
 # Correct code written another way: each must keep full marks.
