@@ -76,9 +76,9 @@ gradescope: $(VENV)/.installed  ## a Gradescope autograder for a phase: make gra
 	@test -n "$(PHASE)" || { echo "Say which phase: make gradescope PHASE=1"; exit 2; }
 	@$(PY) -m grader.gradescope $(PHASE)
 
-bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run): make bench [BENCH=name]
+bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run): make bench [BENCH=name] [IMPL=phases]
 	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,$(filter-out bench/gpu_check.py,$(wildcard bench/*.py))); do \
-		echo "== $$f"; $(PY) $$f; done
+		echo "== $$f"; $(PY) $$f $(if $(IMPL),--impl $(IMPL)); done
 
 gpu-check: $(VENV)/.installed  ## on a GPU: its tests, the benchmark against PyTorch and a TinyStories run, one summary
 	@$(PY) bench/gpu_check.py $(ARGS)

@@ -38,7 +38,15 @@ def main() -> None:
     print(f"{'n':>5} {'python s':>10} {'numpy s':>10} {'python GFLOP/s':>15} {'numpy GFLOP/s':>14} {'numpy faster':>13}")
     for n in args.sizes:
         a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
-        ma, mb = Matrix.from_list(a.tolist()), Matrix.from_list(b.tolist())
+        try:
+            ma, mb = Matrix.from_list(a.tolist()), Matrix.from_list(b.tolist())
+            got = np.array((ma @ mb).tolist(), dtype=np.float64)
+        except NotImplementedError as exc:
+            print(f"{args.impl}/01_foundations/matrix.py is not written yet ({exc}): nothing to time")
+            return
+        if got.shape != (n, n) or not np.allclose(got, a @ b, rtol=1e-9, atol=1e-9):
+            print(f"{n:>5} Matrix @ gives a wrong product here: not timed (make grade PHASE=1 TASK=matrix_matmul says why)")
+            continue
         t_py = best_time(lambda: ma @ mb, args.repeats)
         t_np = best_time(lambda: a @ b, max(args.repeats, 20))
         flops = 2 * n**3
