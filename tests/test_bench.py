@@ -71,5 +71,5 @@ def test_gpu_check_runs_every_part_on_the_stand_in():
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "gpu_check.py"), "--stand-in"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "gpu-check: 5 of 5 parts passed" in proc.stdout, proc.stdout
+    assert "gpu-check: 6 of 6 parts passed" in proc.stdout, proc.stdout
     assert re.search(r"ok\s+TinyStories run .* tokens/s, MFU n/a \(fp16\)", proc.stdout), proc.stdout
