@@ -215,6 +215,9 @@ BOOL_HINT = ("JSON true and false load as Python bools, and bool is a subclass o
 TILE_HINT = ("sort the entries by begin; the first must start at 0, each must start where the previous ended, "
              "and the last must end at the end of the data buffer")
 
+DUP_HINT = ("json.loads keeps the last of two equal keys without a word: pass object_pairs_hook=... and refuse a "
+            "key given twice")
+
 CORRUPT = [
     ("empty_file", "an empty file", b"", "read 8 bytes and check you got 8 before struct.unpack"),
     ("truncated_prefix", "only 3 bytes", b"\x08\x00\x00", "read 8 bytes and check you got 8 before struct.unpack"),
@@ -258,6 +261,17 @@ CORRUPT = [
     ("shape_bool", "shape [true, 2] (JSON true is a bool, not an int)", framed({"w": entry(shape=[True, 2])}, F32_PAIR), BOOL_HINT),
     ("offsets_bool", "data_offsets [false, 8] (JSON false is a bool, not an int)",
      framed({"w": entry(offsets=[False, 8])}, F32_PAIR), BOOL_HINT),
+    ("duplicate_name", 'the tensor name "w" twice in the header (json.loads keeps the last)',
+     framed(b'{"w": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}, '
+            b'"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}', F32_PAIR), DUP_HINT),
+    ("duplicate_field", 'an entry giving "dtype" twice, "F64" then "F32"',
+     framed(b'{"w": {"dtype": "F64", "dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}', F32_PAIR), DUP_HINT),
+    ("deeply_nested", "a header nested 100,000 levels deep",
+     framed(b'{"w": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+     "json.loads raises RecursionError on JSON nested this deep: catch it too and raise SafetensorsError"),
+    ("huge_dimension", "shape [0, 2**70] (no bytes, but no array can have 2**70 rows)",
+     framed({"w": entry(shape=[0, 2**70], offsets=[0, 0])}),
+     "every dimension, and the bytes of the non-zero ones together, must stay below 2**63 (NumPy's limit)"),
     ("metadata_not_str", '"__metadata__": {"step": 100} (a number)',
      framed({"__metadata__": {"step": 100}, "w": entry()}, F32_PAIR), "every metadata value must be a str"),
 ]

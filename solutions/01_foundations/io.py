@@ -101,17 +101,30 @@ def save(tensors: dict[str, np.ndarray], path: str | os.PathLike, metadata: dict
 def parse_header(raw: bytes, data_len: int) -> dict:
     """Decode and check a header: ``raw`` is its N bytes, ``data_len`` the data buffer's size.
 
-    Returns the JSON object (name -> entry, and "__metadata__" if present) once every entry has
-    a known dtype, a shape of ints >= 0, 0 <= begin <= end <= data_len and end - begin ==
-    prod(shape) * itemsize, and the entries tile the buffer exactly. Else: SafetensorsError.
+    Returns the JSON object (name -> entry, and "__metadata__" if present) once no key appears
+    twice in any object, every entry has a known dtype, a shape of ints 0 <= d < 2**63 whose
+    non-zero product times the itemsize is below 2**63, 0 <= begin <= end <= data_len and
+    end - begin == prod(shape) * itemsize, and the entries tile the buffer exactly. Else:
+    SafetensorsError (also for JSON nested too deeply for Python to read).
     """
+    # json.loads keeps the last of two equal keys without a word: object_pairs_hook sees them all.
     ### BEGIN SOLUTION
+    def unique(pairs):
+        obj = {}
+        for key, value in pairs:
+            if key in obj:
+                raise SafetensorsError(f"the header gives the key {key!r} twice in one object")
+            obj[key] = value
+        return obj
+
     try:
-        header = json.loads(raw.decode("utf-8"))
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=unique)
     except UnicodeDecodeError as e:
         raise SafetensorsError(f"the header is not valid UTF-8: {e}") from None
     except json.JSONDecodeError as e:
         raise SafetensorsError(f"the header is not valid JSON: {e}") from None
+    except RecursionError:
+        raise SafetensorsError("the header's JSON is nested too deeply to be a safetensors header") from None
     if not isinstance(header, dict):
         raise SafetensorsError(f"the header must be a JSON object, got {type(header).__name__}")
 
@@ -131,6 +144,9 @@ def parse_header(raw: bytes, data_len: int) -> dict:
             raise SafetensorsError(f"tensor {name!r}: unknown dtype {dtype!r}")
         if not ints(shape) or any(d < 0 for d in shape):
             raise SafetensorsError(f"tensor {name!r}: shape must be a list of non-negative ints, got {shape!r}")
+        if any(d >= 2**63 for d in shape) or math.prod(d for d in shape if d) * DTYPES[dtype].itemsize >= 2**63:
+            raise SafetensorsError(f"tensor {name!r}: shape {shape} is too large for any array (a dimension or the "
+                                   f"byte count reaches 2**63)")
         if not ints(offsets) or len(offsets) != 2:
             raise SafetensorsError(f"tensor {name!r}: data_offsets must be two ints [begin, end], got {offsets!r}")
         begin, end = offsets

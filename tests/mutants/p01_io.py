@@ -41,6 +41,16 @@ MUTANTS = [
     {"name": "p01_io_load_read_only", "phase": 1, "module": "io.py", "task": "io_round_trip",
      "old": "buffer = memoryview(bytearray(f.read()))", "new": "buffer = f.read()",
      "says": ["writable"]},
+    # keys given twice, JSON too deep, dimensions no array can have
+    {"name": "p01_io_last_duplicate_wins", "phase": 1, "module": "io.py", "task": "io_rejects_corrupt",
+     "old": "json.loads(raw.decode(\"utf-8\"), object_pairs_hook=unique)", "new": "json.loads(raw.decode(\"utf-8\"))",
+     "says": ["object_pairs_hook"]},
+    {"name": "p01_io_recursion_uncaught", "phase": 1, "module": "io.py", "task": "io_rejects_corrupt",
+     "old": "    except RecursionError:\n        raise SafetensorsError(", "new": "    except KeyError:\n        raise SafetensorsError(",
+     "says": ["recursionerror"]},
+    {"name": "p01_io_huge_dimension", "phase": 1, "module": "io.py", "task": "io_rejects_corrupt",
+     "old": "        if any(d >= 2**63 for d in shape) or", "new": "        if False and",
+     "says": ["below 2**63"]},
 ]
 
 ALTERNATIVES = [
