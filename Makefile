@@ -80,7 +80,7 @@ bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one ru
 	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,$(filter-out bench/gpu_check.py,$(wildcard bench/*.py))); do \
 		echo "== $$f"; $(PY) $$f $(if $(IMPL),--impl $(IMPL)); done
 
-gpu-check: $(VENV)/.installed  ## on a GPU: its tests, the benchmark against PyTorch and a TinyStories run, one summary
+gpu-check: $(VENV)/.installed  ## on a GPU: its tests, benchmarks against PyTorch and cuBLAS, a TinyStories run, the GPU tasks of phases 08-09
 	@$(PY) bench/gpu_check.py $(ARGS)
 
 data: $(VENV)/.installed  ## download the full TinyStories (2 GB) into datasets/full/: make data [ONLY=train|valid]
