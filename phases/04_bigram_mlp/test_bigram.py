@@ -275,7 +275,7 @@ def test_bigram_module(oracle):
                  hint="an id that appears twice (2 appears three times) must receive both gradients: phase 02's indexing adds them")
 
 
-@task(points=3, timeout=90)
+@task(points=3, timeout=90, needs=('bigram_module',))
 def test_bigram_learned_matches_counts(oracle):
     """Bigram trained by gradient descent (Adam, 300 steps) reaches the counted bigram's validation loss."""
     c = oracle.corpus()

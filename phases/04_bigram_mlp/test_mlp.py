@@ -165,7 +165,7 @@ def test_mlp_forward_backward():
                      what=f"{what}: gradient of {name} after logits.backward(g), vs PyTorch", hint=hints[name])
 
 
-@task(points=4, timeout=150)
+@task(points=4, timeout=150, needs=('mlp_forward_backward',))
 def test_mlp_beats_bigram(oracle):
     """MLP(V, 8, 16, 128) trained 1000 Adam steps by the grader beats the counted bigram by 0.3 nats, deterministically."""
     c = oracle.corpus()

@@ -180,7 +180,7 @@ def oracle_generate(table: np.ndarray, context: list[int], steps: int, rng, T: f
     return ids[len(context):]
 
 
-@task(points=3, timeout=60)
+@task(points=3, timeout=60, needs=('sampling_sample_next',))
 def test_sampling_generate(oracle):
     """generate feeds the last block_size ids as (1, bs) int64 under no_grad and returns only the new ids."""
     g = np.random.default_rng(2)

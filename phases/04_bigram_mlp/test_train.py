@@ -161,7 +161,7 @@ def torch_run(X, Y, seed: int, mistake: str | None = None) -> tuple[list[float],
     return losses, {k: v.detach().numpy() for k, v in w.items()}
 
 
-@task(points=3, timeout=30)
+@task(points=3, timeout=30, needs=('data_random_batch',))
 def test_train_loop():
     """train() matches a PyTorch loop step by step: same batches from rng, zero_grad, backward, Adam step, losses."""
     g = np.random.default_rng(1)

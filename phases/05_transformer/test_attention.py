@@ -532,7 +532,7 @@ def check_weights(oracle, mha, what, P, x: np.ndarray, cfg, is_pad) -> None:
                  atol=1e-10, hint="self.weights holds the weights of the last call, after the softmax, before dropout")
 
 
-@task(points=4, timeout=60)
+@task(points=4, timeout=60, needs=('split_merge_heads', 'repeat_kv', 'attention_weights', 'rope'))
 def test_multi_head_attention(oracle):
     """MultiHeadAttention (plain, GQA, MQA, RoPE, no bias, padding) matches PyTorch: output, every grad, self.weights."""
     for n, (H, K, bias, rope, padded) in enumerate(MHA_CASES):
@@ -556,7 +556,7 @@ def test_multi_head_attention(oracle):
 # ---------------------------------------------------------------- causality
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=('multi_head_attention',))
 def test_attention_causality(oracle):
     """MultiHeadAttention: changing x[:, t] leaves the outputs before t unchanged and changes the output at t."""
     Tensor = tensor_class()

@@ -314,7 +314,7 @@ def block_configs(oracle):
     ]
 
 
-@task(points=3, timeout=30)
+@task(points=3, timeout=30, needs=('multi_head_attention', 'layer_norm', 'rms_norm', 'feed_forward', 'swiglu'))
 def test_block(oracle):
     """Block(cfg) is pre-LN, x + attn(ln1(x)) then x + mlp(ln2(x)): forward and gradients, GPT-2 and Llama configs."""
     for i, (cfg, is_pad) in enumerate(block_configs(oracle)):

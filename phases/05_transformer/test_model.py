@@ -378,7 +378,7 @@ def test_weight_tying(oracle):
 # ---------------------------------------------------------------- the whole model
 
 
-@task(points=5, timeout=40)
+@task(points=5, timeout=40, needs=('block', 'gpt_init'))
 def test_gpt_forward_backward(oracle):
     """GPT-2-style GPT (learned or sinusoidal positions, biases or not, tied or not) vs PyTorch: logits and gradients."""
     cfg = oracle.config()
@@ -394,7 +394,7 @@ def test_gpt_forward_backward(oracle):
     check_gpt(oracle, none, ids(none, (1, 6), seed=5))
 
 
-@task(points=3, timeout=40)
+@task(points=3, timeout=40, needs=('block', 'rope', 'rms_norm', 'swiglu'))
 def test_gpt_llama(oracle):
     """Llama-style GPT (RMSNorm, SwiGLU, RoPE, grouped-query attention, no biases) vs PyTorch, also with padding."""
     llama = oracle.config(norm="rmsnorm", mlp="swiglu", position="rope", n_kv_head=2, bias=False)
@@ -406,7 +406,7 @@ def test_gpt_llama(oracle):
     check_gpt(oracle, mqa, ids(mqa, (3, 7), seed=7), is_pad=is_pad, seed=2)
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=('gpt_forward_backward',))
 def test_gpt_causality(oracle):
     """Changing token t changes no logits before t and does change the logits at t."""
     for cfg in (oracle.config(), oracle.config(norm="rmsnorm", mlp="swiglu", position="rope", n_kv_head=2, bias=False)):
@@ -437,7 +437,7 @@ def greedy(step, n: int) -> list[int]:
     return seq
 
 
-@task(points=3, timeout=60)
+@task(points=3, timeout=60, needs=('gpt_llama',))
 def test_stories260k(oracle):
     """llama2.c's stories260K (a trained Llama) loaded into your GPT gives PyTorch's logits and the same greedy story."""
     fields, weights = oracle.read_llama2c()

@@ -42,7 +42,7 @@ def fresh(seed: int = 5):
     return model, A.AdamW(A.param_groups(model, 0.1), lr=1e-2), rngs
 
 
-@task(points=3, timeout=60)
+@task(points=3, timeout=60, needs=('adamw_state_dict',))
 def test_checkpoint(tmp_path, kit):
     """save_checkpoint writes weights, moments, step, generator states; load_checkpoint restores them all."""
     C = load(6, "checkpoint")
@@ -104,7 +104,7 @@ def test_checkpoint(tmp_path, kit):
                           "(in the 'adamw' metadata) must all come back")
 
 
-@task(points=2, timeout=60)
+@task(points=2, timeout=60, needs=('checkpoint',))
 def test_checkpoint_errors(tmp_path, kit):
     """load_checkpoint refuses another model's config and missing, unexpected or mis-shaped tensors, naming each."""
     from safetensors.numpy import save_file

@@ -19,7 +19,7 @@ from common.checks import require
 from grader import task
 
 
-@task(points=4, timeout=180)
+@task(points=4, timeout=180, needs=('checkpoint', 'train_step', 'adamw_step', 'get_batch', 'cosine_lr'))
 def test_resume_bit_for_bit(tmp_path, kit):
     """16 steps straight equal 8 steps, a checkpoint, a fresh process that resumes, and 8 more: to the byte."""
     texts = kit.small_texts(tmp_path / "text")
@@ -35,7 +35,7 @@ def test_resume_bit_for_bit(tmp_path, kit):
                      "16 steps straight vs 8 + resume + 8", kit.RESUME_HINT)
 
 
-@task(points=3, timeout=240)
+@task(points=3, timeout=240, needs=('checkpoint', 'train_step', 'adamw_step', 'get_batch', 'cosine_lr'))
 def test_sigkill_resume(tmp_path, kit):
     """A run killed with SIGKILL at a random step, resumed from its last checkpoint, ends identical to one never killed."""
     texts = kit.small_texts(tmp_path / "text")
@@ -101,7 +101,7 @@ def measured_loss(ckpt, valid: np.ndarray, kit) -> float:
     return float(-np.take_along_axis(logp, y[..., None], -1).mean())
 
 
-@task(points=3, timeout=240)
+@task(points=3, timeout=240, needs=('train_step', 'evaluate', 'adamw_step', 'get_batch', 'cosine_lr'))
 def test_training_reaches_bar(tmp_path, kit):
     """A 2-layer GPT trained for 300 steps on the TinyStories sample beats context-free guessing by a nat."""
     texts = kit.small_texts(tmp_path / "text", train_chars=2_000_000, valid_chars=200_000)

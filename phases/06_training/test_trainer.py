@@ -32,7 +32,7 @@ def torch_step(kit, P, x, y, max_norm):
     return loss.item(), norm, [p.grad.numpy().copy() for p in P.values()]
 
 
-@task(points=3, timeout=60)
+@task(points=3, timeout=60, needs=('clip_grad_norm', 'grads_are_finite'))
 def test_train_step(kit):
     """train_step: fresh gradients, clipped by the global norm before the step, the step's lr, NaN steps skipped."""
     Tr = load(6, "trainer")
@@ -102,7 +102,7 @@ def test_train_step(kit):
                 "clear the gradients of a skipped step (optimizer.zero_grad()) so none leaks into the next one")
 
 
-@task(points=2, timeout=60)
+@task(points=2, timeout=60, needs=('eval_batches',))
 def test_evaluate(kit):
     """evaluate: the mean loss over the fixed validation windows, without a graph, dropout off, mode restored."""
     Tr = load(6, "trainer")
