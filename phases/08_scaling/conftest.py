@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from common import backend, fakecupy, load
+from common.tiny_lm import host, tiny_lm, torch_loss, torch_params  # noqa: F401 - the kit's
 from common.torch_gpt import t_gpt
 
 
@@ -100,37 +101,8 @@ def gpt(cfg, seed: int = 0, dtype=np.float32):
     return model
 
 
-def torch_params(model) -> dict[str, torch.Tensor]:
-    """float64 leaf copies of a model's weights, by name (from any device)."""
-    return {name: torch.tensor(host(p.data).astype(np.float64), requires_grad=True)
-            for name, p in model.named_parameters()}
-
-
 def t_gpt_loss(P, cfg, x, y) -> torch.Tensor:
     logits = t_gpt(P, x, cfg)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), torch.as_tensor(np.asarray(y)).reshape(-1))
-
-
-def tiny_lm(vocab: int = 11, width: int = 6, seed: int = 0, dtype=np.float64):
-    """``logits = wte[idx] @ W + b`` on the learner's phase-02 modules: ``(B, T) -> (B, T, vocab)``."""
-    nn = load(2, "nn")
-    g = np.random.default_rng(seed)
-
-    class Tiny(nn.Module):
-        def __init__(self):
-            self.wte = nn.Embedding(vocab, width, rng=g)
-            self.head = nn.Linear(width, vocab, rng=g)
-            for p in (self.wte.weight, self.head.weight, self.head.bias):
-                p.data = g.normal(0, 0.7, p.shape).astype(dtype)
-
-        def forward(self, idx):
-            return self.head(self.wte(idx))
-
-    return Tiny()
-
-
-def t_tiny_loss(P: dict, x, y) -> torch.Tensor:
-    logits = P["wte.weight"][torch.as_tensor(np.asarray(x))] @ P["head.weight"] + P["head.bias"]
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), torch.as_tensor(np.asarray(y)).reshape(-1))
 
 
@@ -161,10 +133,3 @@ class SpyOptimizer:
         for p in ps:
             if p.grad is not None:
                 p.data = p.data - p.data.dtype.type(lr) * p.grad.astype(p.data.dtype)
-
-
-def host(x) -> np.ndarray:
-    """A NumPy copy of an array from any device (not counted against the learner)."""
-    if isinstance(x, fakecupy.ndarray):
-        return x._a.copy()
-    return np.array(x, copy=True)

@@ -96,7 +96,7 @@ def test_train_step_fp32(kit):
     x, y = kit.batch(11, 8, 5, seed=4)
     ref = kit.tiny_lm(seed=2)
     P = kit.torch_params(ref)
-    loss_t = kit.t_tiny_loss(P, x, y)
+    loss_t = kit.torch_loss(P, x, y)
     loss_t.backward()
     want = [P[n].grad.numpy() for n, _ in ref.named_parameters()]
     norm = math.sqrt(sum(float(np.sum(g * g)) for g in want))
@@ -178,7 +178,7 @@ def test_train_step_mixed_precision(kit):
     P = kit.torch_params(model)                            # the float16 weights, in float64
     for p in model.parameters():
         p.grad = np.ones_like(p.data)                      # left over: the model's own grads need clearing too
-    loss_t = kit.t_tiny_loss(P, x, y)
+    loss_t = kit.torch_loss(P, x, y)
     loss_t.backward()
     want = [P[n].grad.numpy() for n, _ in model.named_parameters()]
     norm = math.sqrt(sum(float(np.sum(g * g)) for g in want))

@@ -24,16 +24,7 @@ from common import load
 
 _tensor = load(2, "tensor")
 Tensor = _tensor.Tensor
-
-
-def generators(module) -> list[np.random.Generator]:
-    """The distinct NumPy generators the module's layers draw from (their ``rng``), in order. Given."""
-    seen: dict[int, np.random.Generator] = {}
-    for m in module.modules():
-        rng = getattr(m, "rng", None)
-        if isinstance(rng, np.random.Generator):
-            seen.setdefault(id(rng), rng)
-    return list(seen.values())
+generators = load(6, "trainer").model_rngs  # phase 06's: the distinct generators a module's layers draw from
 
 
 def checkpoint(block, x: Tensor, *args) -> Tensor:
