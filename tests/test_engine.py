@@ -402,7 +402,8 @@ def test_third_import():
 
 def test_a_module_that_hangs_at_import_costs_one_time_limit(course):
     """The first task that imports it times out, naming the line; the later ones fail at once."""
-    (course / "phases/01_alpha/stuck.py").write_text("while True:\n    pass\n\ndef f():\n    return 1\n")
+    # The whole loop on line 1: where the time limit interrupts it cannot move the line reported.
+    (course / "phases/01_alpha/stuck.py").write_text("while True: pass\n\n\ndef f():\n    return 1\n")
     (course / "phases/01_alpha/test_stuck.py").write_text(textwrap.dedent(HANG_TESTS))
     result, report = grade(1, "--task", "first_import", "--task", "second_import", "--task", "third_import",
                            cwd=course)
