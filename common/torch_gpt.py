@@ -54,9 +54,11 @@ def t_rope_half(x: torch.Tensor, base: float, positions=None) -> torch.Tensor:
 
 
 def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positions=None, *, rope=None,
-                scale=None) -> torch.Tensor:
+                scale=None, explicit: bool = False) -> torch.Tensor:
     """Causal (grouped-query) self-attention with ``F.scaled_dot_product_attention``; ``rope`` replaces
-    ``t_rope`` and ``scale`` the factor 1/sqrt(head_dim) (to compute a wrong variant)."""
+    ``t_rope`` and ``scale`` the factor 1/sqrt(head_dim) (to compute a wrong variant). ``explicit``
+    writes out ``softmax(q kᵀ) v`` as two matrix products instead, which FlopCounterMode counts
+    (it does not count the fused CPU kernel)."""
     B, T, C = x.shape
     H, K = cfg.n_head, cfg.n_kv_head
     D = C // H
@@ -70,7 +72,11 @@ def t_attention(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positio
     allowed = torch.ones(T, T, dtype=torch.bool).tril()
     if is_pad is not None:
         allowed = allowed & ~torch.as_tensor(np.asarray(is_pad))[:, None, None, :]
-    y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, scale=scale)
+    if explicit:
+        s = (q @ k.transpose(-1, -2)) * (scale or 1 / math.sqrt(D))
+        y = torch.softmax(s.masked_fill(~allowed, float("-inf")), -1) @ v
+    else:
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, scale=scale)
     return t_linear(P, prefix + ".wo", y.transpose(1, 2).reshape(B, T, C))
 
 
@@ -81,10 +87,10 @@ def t_mlp(P: dict, prefix: str, x: torch.Tensor, cfg) -> torch.Tensor:
 
 
 def t_block(P: dict, prefix: str, x: torch.Tensor, cfg, is_pad=None, positions=None, *, rope=None,
-            scale=None) -> torch.Tensor:
+            scale=None, explicit: bool = False) -> torch.Tensor:
     """The pre-LN block; ``prefix`` is ``""`` for a Block graded alone or ``"blocks.i."``."""
     x = x + t_attention(P, prefix + "attn", t_norm(P, prefix + "ln1", x, cfg), cfg, is_pad, positions, rope=rope,
-                        scale=scale)
+                        scale=scale, explicit=explicit)
     return x + t_mlp(P, prefix + "mlp", t_norm(P, prefix + "ln2", x, cfg), cfg)
 
 
@@ -96,7 +102,8 @@ def t_sinusoids(T: int, C: int) -> torch.Tensor:
     return pe
 
 
-def t_gpt(P: dict, idx, cfg, is_pad=None, positions=None, *, rope=None, scale=None) -> torch.Tensor:
+def t_gpt(P: dict, idx, cfg, is_pad=None, positions=None, *, rope=None, scale=None,
+          explicit: bool = False) -> torch.Tensor:
     """The whole GPT: logits ``(B, T, V)`` from ids ``(B, T)``; the tokens sit at ``positions``
     ``(T,)`` (default ``0 .. T-1``: another vector shows what a model with wrong positions computes);
     ``rope`` replaces ``t_rope`` (to compute a wrong variant)."""
@@ -110,7 +117,8 @@ def t_gpt(P: dict, idx, cfg, is_pad=None, positions=None, *, rope=None, scale=No
         table = t_sinusoids(int(pos.max()) + 1, cfg.n_embd).to(torch.float32).to(torch.float64)  # the model keeps float32
         x = x + table[pos]
     for i in range(cfg.n_layer):
-        x = t_block(P, f"blocks.{i}.", x, cfg, is_pad, None if positions is None else pos, rope=rope, scale=scale)
+        x = t_block(P, f"blocks.{i}.", x, cfg, is_pad, None if positions is None else pos, rope=rope, scale=scale,
+                    explicit=explicit)
     x = t_norm(P, "ln_f", x, cfg)
     return x @ P["wte.weight"].T if cfg.tie_weights else x @ P["lm_head.weight"]
 
