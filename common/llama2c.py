@@ -86,3 +86,26 @@ def read_tokenizer(path: str | os.PathLike | None = None) -> tuple[list[bytes], 
         scores.append(float(score))
         at += 8 + n
     return pieces, scores
+
+
+# llama2.c (Andrej Karpathy, MIT), test_all.py: `run stories260K.bin -z tok512.bin -t 0.0 -n 200`.
+STORIES260K_GREEDY = (
+    "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, "
+    "she saw a big, red ball. She wanted to play with it, but it was too high.\nLily's mom said, \"Lily, "
+    "let's go to the park.\" Lily was sad and didn't know what to do. She said, \"I want to play with your "
+    "ball, but I can't find it.\"\nLily was sad and didn't know what to do. She said, \"I'm sorry, Lily. I "
+    "didn't know what to do.\"\nLily didn't want to help her mom, so she")
+
+
+def decode_pieces(tokens, pieces: list[bytes]) -> bytes:
+    """llama2.c's decoding of ``tokens`` with the token strings ``pieces``: ids 0-2 (unk, BOS, EOS)
+    print nothing, ids 3-258 are the bytes 0-255, and a piece right after BOS loses its leading space."""
+    out, prev = [], None
+    for t in tokens:
+        if t >= 3:
+            p = bytes([t - 3]) if t < 259 else pieces[t]
+            if prev == 1 and t >= 259 and p.startswith(b" "):
+                p = p[1:]
+            out.append(p)
+        prev = t
+    return b"".join(out)

@@ -16,6 +16,7 @@ import torch
 
 from common import load
 from common.checks import calling
+from common.llama2c import decode_pieces
 from common.torch_gpt import t_gpt
 
 
@@ -250,15 +251,4 @@ def t_encode(text: str, bos: bool = True, eos: bool = False, *, dummy: bool = Tr
 
 def t_decode_bytes(tokens) -> bytes:
     """llama2.c's decoding: byte tokens are their byte, a piece after BOS loses its leading space."""
-    pieces, _ = tok512()
-    out, prev = [], None
-    for t in tokens:
-        if t >= 3:
-            p = pieces[t]
-            if 3 <= t < 259:
-                p = bytes([t - 3])
-            elif prev == 1 and p.startswith(b" "):
-                p = p[1:]
-            out.append(p)
-        prev = t
-    return b"".join(out)
+    return decode_pieces(tokens, tok512()[0])

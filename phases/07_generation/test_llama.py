@@ -11,14 +11,10 @@ from __future__ import annotations
 
 from common.checks import assert_equal, calling, require
 from common.data import stories260k_files, tinystories
+from common.llama2c import STORIES260K_GREEDY
 from grader import task
 
-# llama2.c (Andrej Karpathy, MIT), test_all.py: `run stories260K.bin -z tok512.bin -t 0.0 -n 200`.
-PUBLISHED = ("Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, "
-             "she saw a big, red ball. She wanted to play with it, but it was too high.\nLily's mom said, \"Lily, "
-             "let's go to the park.\" Lily was sad and didn't know what to do. She said, \"I want to play with your "
-             "ball, but I can't find it.\"\nLily was sad and didn't know what to do. She said, \"I'm sorry, Lily. I "
-             "didn't know what to do.\"\nLily didn't want to help her mom, so she")
+PUBLISHED = STORIES260K_GREEDY  # llama2.c's test suite: `run stories260K.bin -z tok512.bin -t 0.0 -n 200`
 
 PROMPTS = ["Once upon a time", "Lily and Tom went to the park", "The little dog was sad because",
            "One day, a big bird"]

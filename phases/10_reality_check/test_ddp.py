@@ -1,0 +1,143 @@
+"""Grader for ddp.py: ``shard`` takes each rank's contiguous rows (and refuses uneven splits and bad
+ranks); ``train_ddp``, started by ``torchrun`` as two processes on the CPU (gloo), reports on each
+rank the loss of that rank's half of every batch, and leaves weights equal to plain SGD by one process
+on the whole batch, computed here with PyTorch's functional GPT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from common.checks import assert_close, assert_equal, calling, expect_raises, require
+from common.phases import repo_root
+from common.torch_gpt import t_gpt
+from grader import task
+
+WORLD, STEPS, B, T, LR = 2, 3, 4, 6, 0.5
+
+
+@task(points=1, timeout=60)
+def test_ddp_shard(kit):
+    """Contiguous rows per rank, at every world size that divides the batch; ValueError for uneven splits and ranks outside [0, W)."""
+    D = kit.p10("ddp")
+    batch = torch.arange(24).view(6, 4)
+    for world in (1, 2, 3, 6):
+        n = 6 // world
+        for rank in range(world):
+            what = f"shard(batch of 6 rows, rank={rank}, world_size={world})"
+            with calling(what):
+                got = D.shard(batch, rank, world)
+            require(isinstance(got, torch.Tensor), f"{what} must return a tensor, got {type(got).__name__}")
+            assert_equal(got.tolist(), batch[rank * n:(rank + 1) * n].tolist(), what=what,
+                         hint="rank r takes rows r·B/W up to (r+1)·B/W, one contiguous block"
+                         if got.shape == (n, 4) else None)
+    for rank, world, why in ((0, 4, "6 rows over 4 ranks"), (2, 2, "rank 2 of 2"), (-1, 2, "rank -1")):
+        with expect_raises(ValueError, f"shard(batch of 6 rows, rank={rank}, world_size={world}) ({why})"):
+            D.shard(batch, rank, world)
+
+
+def job(kit, folder: Path):
+    """A job file, and what plain SGD on the whole batch gives: (final weights, losses[step][rank], the
+    whole batch's first loss)."""
+    cfg = kit.llama_config(n_layer=2)
+    state = kit.random_state(cfg, seed=7)
+    g = np.random.default_rng(8)
+    x = g.integers(0, cfg.vocab_size, (STEPS, B, T))
+    y = g.integers(0, cfg.vocab_size, (STEPS, B, T))
+    arrays = {"config": json.dumps(dataclasses.asdict(cfg)), "lr": LR, "x": x, "y": y,
+              **{f"state/{k}": v for k, v in state.items()}}
+    np.savez(folder / "job.npz", **arrays)
+    P = kit.torch_P(state, requires_grad=True)
+    per_rank = []
+    n = B // WORLD
+    for i in range(STEPS):
+        with torch.no_grad():
+            per_rank.append([float(F.cross_entropy(t_gpt(P, x[i, r * n:(r + 1) * n], cfg).flatten(0, 1),
+                                                   torch.tensor(y[i, r * n:(r + 1) * n]).flatten()))
+                             for r in range(WORLD)])
+        loss = F.cross_entropy(t_gpt(P, x[i], cfg).flatten(0, 1), torch.tensor(y[i]).flatten())
+        for p in P.values():
+            p.grad = None
+        loss.backward()
+        with torch.no_grad():
+            for p in P.values():
+                p -= LR * p.grad
+    with torch.no_grad():
+        whole = float(F.cross_entropy(t_gpt(kit.torch_P(state), x[0], cfg).flatten(0, 1), torch.tensor(y[0]).flatten()))
+    return {k: v.detach().numpy() for k, v in P.items()}, per_rank, whole
+
+
+def torchrun(script: str, folder: Path, timeout: float = 150) -> tuple[int, str]:
+    """Run ``script`` under torchrun with two CPU processes; (return code, its error lines). The
+    whole process group is killed at ``timeout``."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(repo_root()), env.get("PYTHONPATH", "")])
+    env["OMP_NUM_THREADS"] = "1"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={WORLD}", script,
+           "--job", str(folder / "job.npz"), "--out", str(folder / "out.npz")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=folder,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return -1, f"(killed after {timeout:.0f} s)"
+    lines = [re.sub(r"^\[rank\d+\]:\s?", "", line) for line in out.decode("utf-8", "replace")[-200_000:].splitlines()]
+    text = "\n".join(lines)
+    stub = [line for line in lines if line.startswith("NotImplementedError")]
+    if stub:
+        raise NotImplementedError(f"ddp.py under torchrun: {stub[0]}")
+    errors = [line for line in lines if "Error" in line or "error" in line]
+    return proc.returncode, "\n".join(errors[-6:]) or text[-1500:]
+
+
+@task(points=4, timeout=240, needs=("ddp_shard", "torch_gpt"))
+def test_ddp_training(kit, tmp_path):
+    """torchrun, 2 processes (gloo): each rank's loss is its half's; the final weights equal one process's SGD on the whole batch."""
+    D = kit.p10("ddp")
+    want, losses, whole = job(kit, tmp_path)
+    code, tail = torchrun(D.__file__, tmp_path)
+    require(code == 0, f"torchrun --nproc_per_node 2 ddp.py (2 steps of 3 batches, 2 ranks) failed (exit {code}):\n{tail}")
+    for r in range(WORLD):
+        f = tmp_path / f"out.npz.rank{r}.json"
+        require(f.is_file(), f"rank {r} wrote no {f.name}: run_job writes it after train_ddp returns")
+        got = json.loads(f.read_text())["losses"]
+        require(isinstance(got, list) and len(got) == STEPS, f"train_ddp on rank {r} must return one loss per batch "
+                f"({STEPS}), got {got!r:.100}")
+        if abs(got[0] - whole) < 1e-9 and abs(whole - losses[0][r]) > 1e-6:
+            raise AssertionError(f"train_ddp on rank {r}: the first loss {got[0]:.6f} is the whole batch's; rank "
+                                 f"{r}'s half gives {losses[0][r]:.6f}.\nHint: each rank trains on shard(x, rank, "
+                                 f"world_size), not on the whole batch")
+        assert_close(got, [s[r] for s in losses], what=f"train_ddp on rank {r}: its loss at each of {STEPS} steps",
+                     rtol=1e-8, atol=1e-10,
+                     hint="the first loss is right and later ones are not: the ranks' gradients were not averaged "
+                     "(wrap the model in DistributedDataParallel and call the wrapper, not the model)"
+                     if abs(got[0] - losses[0][r]) < 1e-9 else "each rank's loss is the mean cross-entropy of "
+                     "the logits of its shard against its targets")
+    require((tmp_path / "out.npz").is_file(), "rank 0 wrote no final weights (out.npz)")
+    with np.load(tmp_path / "out.npz") as f:
+        final = {k: f[k] for k in f.files}
+    with np.load(tmp_path / "job.npz") as f:
+        state0 = {k[len("state/"):]: f[k] for k in f.files if k.startswith("state/")}
+    for name, value in want.items():
+        linear = name.split(".")[-1] == "weight" and name.split(".")[-2] in ("wq", "wk", "wv", "wo", "w1", "w2", "w3",
+                                                                            "lm_head", "fc", "proj")
+        got = final[name].T if linear else final[name]
+        require(not np.array_equal(got, state0[name]), f"{name} did not change in {STEPS} SGD steps: is the optimizer "
+                "made over the model's parameters, and stepped after backward?")
+        assert_close(got, value, what=f"the weights after {STEPS} data-parallel steps: {name}, against one process's "
+                     f"SGD on the whole batch", rtol=1e-7, atol=1e-9,
+                     hint="DDP averages the ranks' gradients: with each rank's mean loss over its own shard, the "
+                     "average is the whole batch's gradient. Zero the gradients before each backward")
