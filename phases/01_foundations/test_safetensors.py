@@ -87,7 +87,7 @@ ROUND_TRIPS = {
 
 
 @pytest.mark.parametrize("case", list(ROUND_TRIPS))
-@task(points=3, timeout=20)
+@task(points=3, timeout=20, needs=("io_readable_by_safetensors", "io_reads_safetensors"))
 def test_io_round_trip(case, tmp_path):
     """load(save(tensors)) gives back every dtype, 0-d, empty, transposed and big-endian arrays."""
     st = io_module()
@@ -278,7 +278,7 @@ CORRUPT = [
 
 
 @pytest.mark.parametrize("raw,description,hint", [pytest.param(raw, d, h, id=i) for i, d, raw, h in CORRUPT])
-@task(points=3, timeout=20)
+@task(points=3, timeout=20, needs=("io_reads_safetensors",))
 def test_io_rejects_corrupt(raw, description, hint, tmp_path):
     """load() rejects each kind of corrupt file with SafetensorsError and a message."""
     st = io_module()
@@ -325,7 +325,7 @@ def old_file(path: pathlib.Path) -> bytes:
     return path.read_bytes()
 
 
-@task(points=2, timeout=20)
+@task(points=2, timeout=20, needs=("io_readable_by_safetensors",))
 def test_io_atomic_save(tmp_path, monkeypatch):
     """save() writes a temp file, fsyncs it and renames it: a crash leaves the old file whole."""
     st = io_module()

@@ -66,7 +66,7 @@ def gpt2_tokenizer(oracle):
     return _BUILT["tok"]
 
 
-@task(points=2, timeout=60)
+@task(points=2, timeout=60, needs=("bpe_decode", "pretokenize_split_on_special"))
 def test_bpe_round_trip(oracle):
     """decode(encode(s)) == s for random Unicode: emoji, CJK, combining marks, whitespace runs, control characters."""
     gpt2_tok = gpt2_tokenizer(oracle)
@@ -127,7 +127,7 @@ TRICKY = [
 ]
 
 
-@task(points=3, timeout=60)
+@task(points=3, timeout=60, needs=("pretokenize_split_on_special",))
 def test_bpe_encode_gpt2_tricky(oracle):
     """With GPT-2's files, encode gives tiktoken's ids on contractions, numbers, whitespace runs, specials and Unicode."""
     gpt2_tok = gpt2_tokenizer(oracle)
@@ -139,7 +139,7 @@ def test_bpe_encode_gpt2_tricky(oracle):
                   hint=ENCODE_HINT)
 
 
-@task(points=2, timeout=60)
+@task(points=2, timeout=60, needs=("pretokenize_split_on_special",))
 def test_bpe_encode_gpt2_tinystories(oracle):
     """With GPT-2's files, encode gives tiktoken's ids on 200 KB of TinyStories."""
     gpt2_tok = gpt2_tokenizer(oracle)
@@ -158,7 +158,7 @@ def test_bpe_encode_gpt2_tinystories(oracle):
                   hint=ENCODE_HINT)
 
 
-@task(points=1, timeout=60)
+@task(points=1, timeout=60, needs=("pretokenize_split_on_special",))
 def test_bpe_encode_special_tokens(oracle):
     """Special tokens are one id each, never merged with their neighbours; new ones get new ids; None means none."""
     B = bpe()
@@ -261,7 +261,7 @@ CHUNK_HINT = ("a chunk may end inside a word, a run of spaces or a special token
               "whitespace at the end of a text is one pre-token, but followed by a word it is not)")
 
 
-@task(points=2, timeout=90)
+@task(points=2, timeout=90, needs=("bpe_encode_gpt2_tinystories",))
 def test_bpe_encode_iterable(oracle, tmp_path):
     """encode_iterable yields encode("".join(chunks)) for chunks cut anywhere, and streams a file in bounded memory."""
     gpt2_tok = gpt2_tokenizer(oracle)

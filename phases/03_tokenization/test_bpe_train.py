@@ -140,7 +140,7 @@ HAND = {"corpus_1": (CORPUS_1, MERGES_1, WHY_1), "corpus_2": (CORPUS_2, MERGES_2
 
 
 @pytest.mark.parametrize("case", list(HAND))
-@task(points=3, timeout=30)
+@task(points=3, timeout=30, needs=("pretokenize_count",))
 def test_bpe_train_by_hand(case, oracle):
     """train_bpe learns the merges worked out by hand, ties broken towards the greatest pair of bytes."""
     text, expected, why = HAND[case]
@@ -163,7 +163,7 @@ def test_bpe_train_by_hand(case, oracle):
     check_vocab_layout(vocab, [], [EOT], what)
 
 
-@task(points=1, timeout=30)
+@task(points=1, timeout=30, needs=("pretokenize_count",))
 def test_bpe_train_special_tokens():
     """Special tokens get the last ids, are never merged, and no pair is counted across them."""
     # Pre-tokens, specials cut out first: "ab" x3, "xy" x1, "yx" x1 ("xy<|endoftext|>yx" never joins y and y).
@@ -179,7 +179,7 @@ def test_bpe_train_special_tokens():
                 hint="special tokens are removed before counting: they are never merged")
 
 
-@task(points=2, timeout=60)
+@task(points=2, timeout=60, needs=("pretokenize_count",))
 def test_bpe_train_matches_slow_trainer(oracle):
     """On a real text, train_bpe agrees merge for merge with a slow trainer that recounts every pair before each merge."""
     text = oracle.tinystories("train", 15_000) + " naïve café 日本語 🤖🤖 e\u0301 Ελληνικά\n\n\t  42 42"
@@ -194,7 +194,7 @@ def test_bpe_train_matches_slow_trainer(oracle):
             hint="training must be deterministic: never let the order of a set or dict decide a tie")
 
 
-@task(points=1, timeout=90)
+@task(points=1, timeout=90, needs=("pretokenize_count_parallel", "bpe_train_matches_slow_trainer"))
 def test_bpe_train_parallel(oracle):
     """train_bpe with num_workers=2 learns exactly what it learns with num_workers=1."""
     text = oracle.tinystories("train", 400_000)
@@ -208,7 +208,7 @@ def test_bpe_train_parallel(oracle):
 LIMIT = 30.0
 
 
-@task(points=1, timeout=120)
+@task(points=1, timeout=120, needs=("bpe_train_matches_slow_trainer",))
 def test_bpe_train_speed(oracle):
     """train_bpe learns 10,000 tokens from the 7.5 MB TinyStories sample in seconds (an incremental trainer)."""
     text = oracle.tinystories("train")

@@ -77,7 +77,7 @@ def read_ids(path) -> np.ndarray:
     return np.frombuffer(raw, dtype="<u2")
 
 
-@task(points=2, timeout=90)
+@task(points=2, timeout=90, needs=("bpe_encode_iterable",))
 def test_corpus_encode_file(oracle, tmp_path):
     """encode_file writes each id as 2 little-endian bytes, returns the count, keeps \\r\\n, and streams in bounded memory."""
     C = corpus()
@@ -129,7 +129,7 @@ def test_corpus_encode_file(oracle, tmp_path):
                  "in blocks of, say, 2**16 as they come instead of gathering them all (a Python list of ids takes 8 bytes per id)")
 
 
-@task(points=1, timeout=30)
+@task(points=1, timeout=30, needs=("corpus_encode_file",))
 def test_corpus_encode_file_atomic(tmp_path):
     """encode_file refuses vocabularies over 65,536 ids, and leaves no partial file when the tokenizer fails."""
     C = corpus()

@@ -118,7 +118,7 @@ def check_counts(got, expected: Counter, what: str, hint: str | None = None) -> 
             else f"\nHint: {hint}" if hint else ""))
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("pretokenize_split_on_special", "pretokenize_gpt2_pattern"))
 def test_pretokenize_count(oracle):
     """count_pretokens counts UTF-8 pre-tokens, never across a special token, and leaves the specials out."""
     P = pre()
@@ -143,7 +143,7 @@ def test_pretokenize_count(oracle):
 
 
 @pytest.mark.parametrize("specials", [[EOT], []], ids=["with_endoftext", "no_specials"])
-@task(points=1, timeout=60)
+@task(points=1, timeout=60, needs=("pretokenize_count",))
 def test_pretokenize_count_parallel(specials, oracle):
     """count_pretokens with num_workers=2, 3 or 4 (fork) gives exactly the serial counts."""
     P = pre()

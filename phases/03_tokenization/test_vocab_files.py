@@ -40,7 +40,7 @@ def test_vocab_bytes_to_unicode(oracle):
     assert_equal(table, expected, what="bytes_to_unicode() (all 256 entries)")
 
 
-@task(points=2, timeout=60)
+@task(points=2, timeout=60, needs=("vocab_bytes_to_unicode",))
 def test_vocab_load_gpt2(oracle):
     """load_vocab reads GPT-2's vocab.json and merges.txt (no #version line), and Tokenizer.from_files uses it."""
     vocab_path, merges_path = oracle.gpt2_paths()
@@ -86,7 +86,7 @@ def hf_tokenizer(vocab_path, merges_path) -> HFTokenizer:
     return tok
 
 
-@task(points=2, timeout=60)
+@task(points=2, timeout=60, needs=("vocab_bytes_to_unicode",))
 def test_vocab_save_load(oracle, tmp_path, monkeypatch):
     """save_vocab writes GPT-2's format (read back by load_vocab and by Hugging Face tokenizers), atomically."""
     V = vf()
@@ -196,7 +196,7 @@ def test_vocab_rejects_corrupt(case, tmp_path):
 
 @pytest.mark.parametrize("merges_text", ["a b\nĠ ab\nab c", "#version: 0.2\na b\nĠ ab\nab c\n", "a b\r\nĠ ab\r\nab c\r\n"],
                          ids=["no_header_no_final_newline", "header", "crlf"])
-@task(points=1, timeout=20)
+@task(points=1, timeout=20, needs=("vocab_load_gpt2",))
 def test_vocab_load_variants(merges_text, tmp_path):
     """load_vocab accepts merges.txt with or without the #version line, a final newline, or Windows line ends."""
     vp, mp = tmp_path / "vocab.json", tmp_path / "merges.txt"
