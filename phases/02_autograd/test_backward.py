@@ -110,7 +110,7 @@ def test_backward_order():
         assert_close(grad_of(x, what), expected(x0), what=f"backward() through {what}: x.grad")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_shared_subgraph():
     """A tensor used several times (x * x, a diamond) gets the sum of all its gradients."""
     hint = "a tensor used twice gets two gradients: add them (grads[p] = grads[p] + g), never overwrite"
@@ -127,7 +127,7 @@ def test_shared_subgraph():
              name="(W @ V + W) @ W (W used three times)", names=["W", "V"], grad_hint=hint)
 
 
-@task(points=2, timeout=20)
+@task(points=2, timeout=20, needs=("backward_order",))
 def test_accumulation():
     """Leaf gradients add up over backward() calls, like PyTorch; zero_grad() starts afresh."""
     x0 = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
@@ -243,7 +243,7 @@ def test_detach():
             "x.detach() should return a Tensor on the same data with requires_grad=False and no parents")
 
 
-@task(points=2, timeout=40)
+@task(points=2, timeout=40, needs=("backward_order",))
 def test_deep_chain():
     """backward() through a chain of 10,000 operations, with Python's default recursion limit."""
     x = leaf([1.0, 2.0])

@@ -26,7 +26,7 @@ def targets(shape, C, seed):
     return np.random.default_rng(seed).integers(0, C, size=shape)
 
 
-@task(points=1, timeout=20)
+@task(points=1, timeout=20, needs=("backward_order",))
 def test_mse_loss():
     """mse_loss is the mean of squared differences; target may be a Tensor or an array."""
     hint = "mean over all elements of (pred - target)^2"
@@ -48,7 +48,7 @@ def torch_ce(t, **kw):
     return lambda z: TF.cross_entropy(z.reshape(-1, z.shape[-1]), tt.reshape(-1), **kw)
 
 
-@task(points=3, timeout=30)
+@task(points=3, timeout=30, needs=("backward_order",))
 def test_cross_entropy():
     """cross_entropy on (N, C) and (B, T, C) logits equals PyTorch's, as one fused node."""
     for k, (shape, C) in enumerate([((8,), 5), ((1,), 3), ((2, 6), 7), ((3, 2, 4), 2)]):
@@ -80,7 +80,7 @@ def test_cross_entropy():
             hint="build the result with the logits' dtype: xp.asarray(loss, dtype=logits.dtype)")
 
 
-@task(points=2, timeout=20)
+@task(points=2, timeout=20, needs=("backward_order",))
 def test_cross_entropy_extreme():
     """cross_entropy stays finite and exact at logits of +-1e4 (log-sum-exp shifted by the max)."""
     logits = np.array([[1e4, -1e4, 0.0, 1e4 - 3.0], [-1e4, -1e4 + 5.0, -1e4, -1e4 + 1.0], [5e3, -5e3, 0.0, 1.0]])
@@ -103,7 +103,7 @@ def test_cross_entropy_extreme():
             hint=hint)
 
 
-@task(points=2, timeout=20)
+@task(points=2, timeout=20, needs=("backward_order",))
 def test_cross_entropy_ignore_index():
     """Positions whose target is ignore_index count for nothing; the mean is over the kept ones."""
     mean_hint = "average over the n_kept positions whose target != ignore_index, not over all positions"
@@ -136,7 +136,7 @@ def test_cross_entropy_ignore_index():
                 f"{what} raised IndexError({message!r}); the message should name the bad id {badid} and the number of classes 5")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_dropout():
     """dropout keeps each element with probability 1-p, scales by 1/(1-p), masks the gradient; identity in eval."""
     T = Tensor()

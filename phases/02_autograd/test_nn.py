@@ -139,7 +139,7 @@ def test_nn_named_parameters():
             hint="set p.grad = None for every parameter of the tree, sub-modules included")
 
 
-@task(points=1, timeout=20)
+@task(points=1, timeout=20, needs=("dropout",))
 def test_nn_train_eval():
     """train() and eval() set `training` on every module of the tree and return self; Dropout obeys it."""
     m = nn()
@@ -196,7 +196,7 @@ def small_net(seed: int = 0):
     return Net(seed)
 
 
-@task(points=2, timeout=20)
+@task(points=2, timeout=20, needs=("nn_named_parameters",))
 def test_nn_state_dict():
     """state_dict() gives NumPy copies by name; load_state_dict copies them back and refuses bad keys and shapes."""
     m = nn()
@@ -271,7 +271,7 @@ def test_nn_state_dict():
                  hint="check every key and shape first, then copy: a failed load must leave the model as it was")
 
 
-@task(points=2, timeout=20)
+@task(points=2, timeout=20, needs=("nn_state_dict",))
 def test_nn_save_load(tmp_path):
     """save() writes a safetensors file the safetensors library reads; load() reads it (and the library's files) back."""
     net = small_net(0)
@@ -360,7 +360,7 @@ def check_layer_grads(layer, ref, x, what: str) -> None:
                      rtol=1e-10, atol=1e-10, hint="the bias was broadcast over every leading dim: its gradient sums over them")
 
 
-@task(points=3, timeout=30)
+@task(points=3, timeout=30, needs=("matmul", "add_sub"))
 def test_nn_linear():
     """Linear draws Xavier-uniform (in, out) weights and zero bias, and matches torch.nn.Linear forward and backward."""
     m = nn()
@@ -456,7 +456,7 @@ def test_nn_embedding():
                 f"the IndexError for id {bad} should name the id and num_embeddings (10); got: {text}")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("nn_linear", "tanh_relu_sigmoid_gelu"))
 def test_nn_sequential():
     """Sequential chains modules, names parameters 0.weight, 2.bias..., and matches torch.nn.Sequential."""
     m = nn()

@@ -206,7 +206,7 @@ def test_optim_adam(case):
     compare(ours, theirs, label, adam_mistakes(**kwargs, scale=scale), default_hint)
 
 
-@task(points=1, timeout=20)
+@task(points=1, timeout=20, needs=("optim_sgd", "optim_adam"))
 def test_optim_zero_grad_and_state():
     """zero_grad clears grads; steps skip params without grad, keep float32, leave .grad alone, read lr; Adam keeps t and state."""
     o = optim()

@@ -66,7 +66,7 @@ def binary_cases(op_name, ours, theirs, grad_hint=UNBROADCAST_HINT, b_positive=F
           requires_grad=[True, False])
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order", "unbroadcast"))
 def test_add_sub():
     """+ and - with broadcasting, numbers and arrays on either side; gradients summed back to each shape."""
     binary_cases("+", lambda a, b: a + b, lambda a, b: a + b)
@@ -83,7 +83,7 @@ def test_add_sub():
     check_float32(lambda T: 1.5 - T(np.ones((2, 3), np.float32), requires_grad=True), "1.5 - float32 Tensor")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order", "unbroadcast"))
 def test_mul_div():
     """* and / with broadcasting, numbers on either side; the quotient rule for the divisor."""
     binary_cases("*", lambda a, b: a * b, lambda a, b: a * b,
@@ -101,7 +101,7 @@ def test_mul_div():
     numeric(lambda a, b: a * b / (b * b + 1.0), [(2, 3), (3,)], "a * b / (b * b + 1)")
 
 
-@task(points=1, timeout=30)
+@task(points=1, timeout=30, needs=("backward_order",))
 def test_neg_pow():
     """Unary minus and ** with a Python-number exponent (TypeError for a Tensor exponent)."""
     check(lambda a: -a, lambda a: -a, [(3, 4)], "-Tensor")
@@ -124,7 +124,7 @@ MATMUL_SHAPES = [
 ]
 
 
-@task(points=3, timeout=40)
+@task(points=3, timeout=40, needs=("backward_order",))
 def test_matmul():
     """@ with np.matmul rules: 2-D, 1-D on either side, batched and broadcast batch axes."""
     for k, (sa, sb) in enumerate(MATMUL_SHAPES):
@@ -144,7 +144,7 @@ def test_matmul():
 REDUCE_AXES = [None, 0, 1, -1, (0, 2), (-1, -2)]
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_sum_mean():
     """sum and mean over None, an axis, a negative axis or a tuple, with and without keepdims."""
     for op in ("sum", "mean"):
@@ -161,7 +161,7 @@ def test_sum_mean():
     numeric(lambda a: a.mean(axis=1, keepdims=True) * a.sum(axis=0), [(3, 2)], "a.mean(axis=1, keepdims=True) * a.sum(axis=0)")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_max():
     """max over an axis or all; the gradient goes to the maxima only, split equally among ties."""
     for k, axis in enumerate([None, 0, 1, -1, (0, 2)]):
@@ -178,7 +178,7 @@ def test_max():
           grad_hint="when k elements tie for the maximum each gets g / k (like torch.amax)")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_reshape_transpose():
     """reshape (ints, a tuple, -1), transpose of two axes, permute and .T; gradients undo the move."""
     check(lambda a: a.reshape(4, 6), lambda a: a.reshape(4, 6), [(2, 3, 4)], "Tensor(2, 3, 4).reshape(4, 6)")
@@ -195,7 +195,7 @@ def test_reshape_transpose():
     numeric(lambda a: a.permute(1, 2, 0).reshape(3, 4) @ a.reshape(4, 3), [(2, 3, 2)], "a.permute(1, 2, 0).reshape(3, 4) @ a.reshape(4, 3)")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_indexing():
     """t[index] with ints, slices, None, ..., integer arrays and Tensors; repeated ids add up."""
     Tensor = tensor_module().Tensor
@@ -225,7 +225,7 @@ def test_indexing():
     numeric(lambda w: w[rep] * w[rep], [(5, 2)], "w[ids] * w[ids] with repeated ids")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_gather():
     """gather(index, axis) with torch.gather's semantics; the gradient is scattered back and added."""
     rng = np.random.default_rng(5)
@@ -246,7 +246,7 @@ def test_gather():
           "Tensor(2, 4).gather(an int Tensor, axis=-1)")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_concat_stack():
     """concat along an existing axis and stack along a new one; every input gets its slice of the gradient."""
     T = tensor_module()
@@ -262,7 +262,7 @@ def test_concat_stack():
             [(2, 3), (1, 3)], "concat and stack together")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_exp_log_sqrt():
     """exp, log and sqrt, element-wise, with their derivatives."""
     check(lambda a: a.exp(), lambda a: a.exp(), [(3, 4)], "Tensor.exp()", grad_hint="d exp(x)/dx = exp(x)")
@@ -272,7 +272,7 @@ def test_exp_log_sqrt():
     numeric(lambda a: (a.exp() + 1.0).log().sqrt(), [(2, 3)], "sqrt(log(exp(a) + 1))")
 
 
-@task(points=3, timeout=30)
+@task(points=3, timeout=30, needs=("backward_order",))
 def test_tanh_relu_sigmoid_gelu():
     """tanh, relu, sigmoid (no overflow) and GELU's tanh approximation, values and derivatives."""
     x = np.random.default_rng(9).standard_normal((4, 5)) * 3
@@ -316,7 +316,7 @@ def softmax_cases(name, ours, theirs, grad_hint):
               grad_hint=grad_hint)
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_softmax():
     """softmax along any axis, stable at logits of +-1e4, with its own backward rule."""
     softmax_cases("softmax", lambda a, ax: a.softmax(axis=ax), lambda a, ax: a.softmax(dim=ax),
@@ -324,7 +324,7 @@ def test_softmax():
     numeric(lambda a: a.softmax(axis=0) * a, [(3, 2)], "softmax(a, axis=0) * a")
 
 
-@task(points=2, timeout=30)
+@task(points=2, timeout=30, needs=("backward_order",))
 def test_log_softmax():
     """log_softmax along any axis, stable at logits of +-1e4, with its own backward rule."""
     softmax_cases("log_softmax", lambda a, ax: a.log_softmax(axis=ax), lambda a, ax: a.log_softmax(dim=ax),

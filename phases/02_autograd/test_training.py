@@ -136,7 +136,8 @@ def train_mlp(seed: int) -> tuple[list[float], float]:
     return losses, float(np.mean(logits.argmax(axis=1) == y_test))
 
 
-@task(points=3, timeout=60)
+@task(points=3, timeout=60,
+      needs=("nn_linear", "tanh_relu_sigmoid_gelu", "cross_entropy", "optim_adam", "data_batches"))
 def test_training_toy_mlp():
     """A 2-32-32-2 MLP trained with your Linear, Tensor, cross_entropy, Adam and batches separates two moons."""
     start = time.perf_counter()
