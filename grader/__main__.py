@@ -20,12 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     p.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json")
     p.add_argument("--list", action="store_true", help="list the phase's tasks and points, grade nothing")
+    p.add_argument("--verify", action="store_true",
+                   help="refuse to grade when the grader's own files differ from phases/manifest.json")
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 unless every task graded here passes (default: 0 whatever the score)")
     args = p.parse_args(argv)
     try:
         grade = engine.run(args.phase, impl=args.impl, prior=args.prior, tasks=args.task,
-                           tests_dir=args.tests_dir, list_only=args.list)
+                           tests_dir=args.tests_dir, list_only=args.list, verify=args.verify)
     except (engine.GraderError, LookupError) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2

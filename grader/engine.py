@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.phases import CHOICES, phase_name, repo_root
+from grader import manifest
 from grader.failures import frames_from_dump
 
 KILL_GRACE = 10.0  # seconds past a case's limit before the parent kills the process itself
@@ -81,6 +82,7 @@ class Grade:
     impl: str
     prior: str
     tasks: list[TaskResult]
+    modified: list[str] = field(default_factory=list)  # grader files that differ from phases/manifest.json
 
     @property
     def score(self) -> float:
@@ -230,12 +232,22 @@ def handout_tasks(readme: Path) -> list[str]:
 
 
 def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: list[str] | None = None,
-        tests_dir: Path | None = None, list_only: bool = False) -> Grade:
-    """Grade phase ``phase``: ``impl`` is 'phases', 'solutions' or a folder of the phase's modules."""
+        tests_dir: Path | None = None, list_only: bool = False, verify: bool = False) -> Grade:
+    """Grade phase ``phase``: ``impl`` is 'phases', 'solutions' or a folder of the phase's modules.
+
+    The grader's files are read once, here: every pytest process gets a fresh copy of them, so
+    nothing done during the grade changes what it checks. ``verify`` refuses to grade when they
+    differ from ``phases/manifest.json`` (the course's own phase folder only)."""
     name = phase_name(phase)
-    tests_dir = Path(tests_dir or repo_root() / "phases" / name).resolve()
-    if not any(tests_dir.glob("test_*.py")):
+    own = (repo_root() / "phases" / name).resolve()
+    tests_dir = Path(tests_dir or own).resolve()
+    snapshot = manifest.grader_files(tests_dir)
+    if not any(n.startswith("test_") for n in snapshot):
         raise GraderError(f"phase {phase} ({name}) has no grader yet: there is no test_*.py in {tests_dir}")
+    modified = manifest.differences(name, snapshot) if tests_dir == own else []
+    if verify and modified:
+        raise GraderError(f"the grader of phase {phase} differs from the course's ({manifest.MANIFEST}): "
+                          f"{', '.join(modified)}. Restore it (git checkout phases/{name}) and grade again.")
     env = child_env(phase, impl, prior)
     cases: dict[str, Case] = {}
     order: list[str] = []
@@ -244,11 +256,17 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         tmp_path = Path(tmp)
         skip_file, dump_file, log_file = tmp_path / "done", tmp_path / "dump", tmp_path / "log"
+        children = 0
         while True:
+            children += 1
+            copy = tmp_path / f"grader{children}" / name
+            copy.mkdir(parents=True)
+            for file_name, data in snapshot.items():
+                (copy / file_name).write_bytes(data)
             skip_file.write_text("\n".join(i for i, c in cases.items() if c.outcome != "not run"))
             dump_file.write_text("")
             log_start = log_file.stat().st_size if log_file.exists() else 0
-            child = _Run(tests_dir, env, tasks or [], skip_file, dump_file, log_file, list_only)
+            child = _Run(copy, env, tasks or [], skip_file, dump_file, log_file, list_only)
             current: dict = {}
 
             def deadline():
@@ -325,4 +343,4 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     unknown = set(tasks or []) - set(known)
     if unknown:
         raise GraderError(f"phase {phase} has no task named {', '.join(sorted(unknown))}; its tasks are: {', '.join(known)}")
-    return Grade(phase, name, impl, prior or env["SCRATCHGPT_IMPL"], list(results.values()))
+    return Grade(phase, name, impl, prior or env["SCRATCHGPT_IMPL"], list(results.values()), modified)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from common.files import write_atomic
 from common.phases import repo_root
+from grader import manifest
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -169,6 +170,8 @@ def stale(root: Path | None = None) -> list[str]:
             generated = p.suffix in (".py", ".ipynb", ".cu") and not p.name.startswith(("test_", "conftest"))
             if generated and p not in expected:
                 problems.append(f"{p.relative_to(root)} has no source in solutions/{phase_dir.name}/")
+    if manifest.stale(root):
+        problems.append(f"{manifest.MANIFEST} does not match the graders' files")
     return sorted(problems)
 
 
@@ -199,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             _write(path, text)
             print(f"wrote {path.relative_to(root)}")
+    if manifest.write(root):
+        print(f"wrote {manifest.MANIFEST}")
     return 0
 
 

@@ -43,6 +43,9 @@ def terminal(grade: Grade) -> str:
     width = max([len(t.name) for t in grade.tasks] + [4])
     cols = shutil.get_terminal_size((110, 24)).columns
     lines = [f"Phase {grade.phase:02d} · {grade.phase_name[3:].replace('_', ' ')} — grading {_who(grade)}", ""]
+    if grade.modified:
+        lines += [f"  Note: the grader's own files differ from the course's: {', '.join(grade.modified)}.",
+                  f"  This grade checks what they check now; `git checkout phases/{grade.phase_name}` restores them.", ""]
     for t in grade.tasks:
         pts = f"{_points(t.score):>5} / {_points(t.max_score):<3}"
         row = f"  {MARK[t.status]}  {t.name:<{width}}  {pts}"
@@ -93,6 +96,7 @@ def as_json(grade: Grade) -> dict:
         "prior": grade.prior,
         "score": grade.score,
         "max_score": grade.max_score,
+        "modified_grader_files": grade.modified,
         "tasks": [
             {
                 "name": t.name,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -438,3 +441,61 @@ def test_memory_is_capped(course, clean_env):
     result, report = grade(1, "--task", "hog", "--task", "after_hog", cwd=course)
     t = tasks_of(result)
     assert "MemoryError" in t["hog"]["message"] and t["after_hog"]["status"] == "passed", report
+
+
+TAMPER = '''
+import os
+import sys
+from pathlib import Path
+
+def tamper():
+    """Rewrite every grader file in reach to pass, the running copy and the checkout's, then leave."""
+    running = Path(sys._getframe(1).f_code.co_filename)
+    for folder in {running.parent, Path(__file__).parent}:
+        for test in folder.glob("test_*.py"):
+            test.write_text("from grader import task\\n\\n"
+                            "@task(points=1)\\ndef test_tampers():\\n    \\"\\"\\"t.\\"\\"\\"\\n\\n"
+                            "@task(points=1)\\ndef test_checked_after():\\n    \\"\\"\\"c.\\"\\"\\"\\n")
+    os._exit(0)
+'''
+
+TAMPER_TESTS = '''
+from common import load
+from grader import task
+
+@task(points=1, timeout=20)
+def test_tampers():
+    """code that rewrites the grader's files, then ends its process."""
+    load(1, "tamper").tamper()
+
+@task(points=1, timeout=20)
+def test_checked_after():
+    """graded by the process that starts after it."""
+    assert load(1, "mod").todo(3) == 3
+'''
+
+
+def test_grader_files_edited_during_a_grade_change_nothing_and_are_noted_after(course):
+    """Code under test that rewrites the grader's files (the copy being run and the checkout's) and
+    ends its process: the next process grades with the files as they were when grading began. The
+    next grade notes that the checkout's files differ from the manifest, and --verify refuses."""
+    from grader import manifest
+
+    (course / "phases/01_alpha/tamper.py").write_text(textwrap.dedent(TAMPER))
+    (course / "phases/01_alpha/test_tamper.py").write_text(textwrap.dedent(TAMPER_TESTS))
+    manifest.write(course)
+    assert json.loads((course / "phases/manifest.json").read_text())["01_alpha"]["test_tamper.py"]
+    result, report = grade(1, "--task", "tampers", "--task", "checked_after", cwd=course)
+    t = tasks_of(result)
+    assert t["tampers"]["status"] == "failed" and "exited with code 0" in t["tampers"]["message"], report
+    assert t["checked_after"]["status"] == "failed" and "NotImplementedError" in t["checked_after"]["message"], report
+    assert result["modified_grader_files"] == [], report        # as they were when grading began
+    assert "def test_checked_after():\n    \"\"\"c.\"\"\"" in (course / "phases/01_alpha/test_tamper.py").read_text()
+
+    result, report = grade(1, "--task", "checked_after", cwd=course)
+    changed = ["test_mod.py (changed)", "test_tamper.py (changed)"]    # tamper() rewrote both
+    assert result["modified_grader_files"] == changed, report
+    assert f"the grader's own files differ from the course's: {', '.join(changed)}" in report
+    proc = subprocess.run([sys.executable, "-m", "grader", "1", "--verify"], cwd=course, capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ))
+    assert proc.returncode == 2 and "test_tamper.py (changed)" in proc.stderr, proc.stderr

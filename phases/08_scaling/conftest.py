@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from common import backend, fakecupy, load
+from common.phases import repo_root
 from common.tiny_lm import host, tiny_lm, torch_loss, torch_params  # noqa: F401 - the kit's
 from common.torch_gpt import t_gpt
 
@@ -43,9 +44,8 @@ xp = fakecupy
 def learner_line(exc: BaseException) -> str:
     """``file.py:line: code`` of the innermost frame of ``exc`` outside the course's own
     machinery (common/, grader/, NumPy): the line to fix."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    skip = (os.path.join(os.path.dirname(root), "common"), os.path.join(os.path.dirname(root), "grader"),
-            "numpy", "site-packages", "<")
+    root = str(repo_root())
+    skip = (os.path.join(root, "common"), os.path.join(root, "grader"), "numpy", "site-packages", "<")
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not any(s in f.filename for s in skip)]
     if not frames:
         return "(no line of yours in the traceback)"
