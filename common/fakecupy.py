@@ -336,6 +336,27 @@ def __getattr__(name: str):
     return _function(name)
 
 
+class RawKernel:
+    """``cupy.RawKernel(code, name)``: the CUDA kernel run by :mod:`common.cudasim`, its threads
+    taking turns on the CPU. Arrays must be this module's (a NumPy array is a host array: TypeError,
+    as CuPy), contiguous and of the parameter's dtype; scalars of the parameter's type."""
+
+    def __init__(self, code: str, name: str, options=(), **kwargs):
+        from common import cudasim
+
+        self._kernel = cudasim.RawKernel(code, name, options, **kwargs)
+        self.code, self.name = code, name
+
+    def __call__(self, grid, block, args, *, shared_mem: int = 0):
+        def unwrap(a):
+            if isinstance(a, np.ndarray):
+                raise TypeError(f"Unsupported type {type(a)}: a kernel argument must be a device array; move it "
+                                f"with xp.asarray(...) first")
+            return a._a if isinstance(a, ndarray) else a
+
+        self._kernel(grid, block, args, shared_mem=shared_mem, unwrap=unwrap)
+
+
 class _Generator:
     """``xp.random.default_rng(seed)``: NumPy's PCG64 stream, device arrays out."""
 

@@ -2,7 +2,9 @@
 
 ``matmul_tiled.cu`` and ``matmul_register.cu`` beside this file are yours. ``compile_ptx``
 checks that a source compiles, on any machine with ``nvcc`` (no GPU needed); ``gpu_matmul``
-launches a kernel on a GPU through CuPy.
+launches a kernel on the "cuda" device: a GPU through CuPy or, under ``SCRATCHGPT_FAKE_GPU=1``,
+the CPU stand-in, whose ``RawKernel`` runs the same source in :mod:`common.cudasim` (each
+block's threads taking turns, so a missing ``__syncthreads()`` shows every time).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from common import backend
 
 HERE = Path(__file__).resolve().parent
 STUB = "// YOUR CODE HERE"
@@ -40,9 +44,12 @@ def compile_ptx(name: str, arch: str = "sm_80", timeout: float = 120.0) -> tuple
 
 
 def gpu_matmul(A, B, kernel: str = "register"):
-    """``A @ B`` on the GPU with your kernel (``"tiled"`` or ``"register"``): CuPy float32 arrays in,
-    a CuPy array out (filled with NaN first, so an element the kernel never writes shows)."""
-    import cupy as cp
+    """``A @ B`` on the "cuda" device with your kernel (``"tiled"`` or ``"register"``): device
+    float32 arrays in, a device array out (filled with NaN first, so an element the kernel never
+    writes shows)."""
+    cp = backend.gpu_module()
+    if cp is None:
+        raise RuntimeError("gpu_matmul needs a GPU, or SCRATCHGPT_FAKE_GPU=1 for the CPU stand-in")
 
     file, fn = KERNELS[kernel]
     A = cp.ascontiguousarray(A, dtype=cp.float32)

@@ -1,5 +1,6 @@
-"""Learner bugs in phase 09's CUDA kernels that nvcc refuses, caught by phases/09_optimizations/test_kernels.py
-(kernels_compile). A kernel that compiles but computes the wrong thing is graded on a GPU only (gpu_matmul)."""
+"""Learner bugs in phase 09's CUDA kernels, caught by phases/09_optimizations/test_kernels.py: those nvcc refuses
+(kernels_compile), and those that compile and compute the wrong thing (gpu_matmul, on the CPU simulator here: its
+threads take turns in the worst order, so a missing barrier fails every time)."""
 
 MUTANTS = [
     {"name": "p09_cu_tiled_2d_index", "phase": 9, "module": "matmul_tiled.cu", "task": "kernels_compile",
@@ -10,4 +11,43 @@ MUTANTS = [
      "old": "            Bs[r][c] = (gr < K && gc < N) ? B[gr * N + gc] : 0.0f;\n",
      "new": "            Bs[r][c] = (gr < K && gc < N) ? B[gr][gc] : 0.0f;\n",
      "says": ["nvcc --ptx matmul_register.cu failed"]},
+    # gpu_matmul: races, edges and indices, run on common.cudasim
+    {"name": "p09_cu_tiled_no_sync_after_load", "phase": 9, "module": "matmul_tiled.cu", "task": "gpu_matmul",
+     "old": "        __syncthreads();\n        for (int kk = 0; kk < TILE; ++kk) {\n",
+     "new": "        for (int kk = 0; kk < TILE; ++kk) {\n",
+     "says": ["never written", "tiled kernel"]},
+    {"name": "p09_cu_tiled_no_sync_before_overwrite", "phase": 9, "module": "matmul_tiled.cu", "task": "gpu_matmul",
+     "old": "            acc += As[ty][kk] * Bs[kk][tx];\n        }\n        __syncthreads();\n",
+     "new": "            acc += As[ty][kk] * Bs[kk][tx];\n        }\n",
+     "says": ["race", "before they are overwritten"]},
+    {"name": "p09_cu_tiled_early_return", "phase": 9, "module": "matmul_tiled.cu", "task": "gpu_matmul",
+     "old": "    float acc = 0.0f;\n    for (int k0 = 0; k0 < K; k0 += TILE) {\n",
+     "new": "    if (row >= M || col >= N) return;\n    float acc = 0.0f;\n    for (int k0 = 0; k0 < K; k0 += TILE) {\n",
+     "says": ["ended while others waited at __syncthreads()", "instead of returning early"]},
+    {"name": "p09_cu_tiled_load_unguarded_k", "phase": 9, "module": "matmul_tiled.cu", "task": "gpu_matmul",
+     "old": "        Bs[ty][tx] = (b_row < K && col < N) ? B[b_row * N + col] : 0.0f;\n",
+     "new": "        Bs[ty][tx] = (col < N) ? B[b_row * N + col] : 0.0f;\n",
+     "says": ["tiled kernel", "never written"]},
+    {"name": "p09_cu_tiled_acc_reset_per_tile", "phase": 9, "module": "matmul_tiled.cu", "task": "gpu_matmul",
+     "old": "    float acc = 0.0f;\n    for (int k0 = 0; k0 < K; k0 += TILE) {\n",
+     "new": "    float acc = 0.0f;\n    for (int k0 = 0; k0 < K; k0 += TILE) {\n        acc = 0.0f;\n",
+     "says": ["largest error"]},
+    {"name": "p09_cu_tiled_store_unguarded_row", "phase": 9, "module": "matmul_tiled.cu", "task": "gpu_matmul",
+     "old": "    if (row < M && col < N) {\n        C[row * N + col] = acc;\n",
+     "new": "    if (row < M) {\n        C[row * N + col] = acc;\n",
+     "says": ["tiled kernel", "wrote outside C"]},
+    {"name": "p09_cu_register_no_sync_before_overwrite", "phase": 9, "module": "matmul_register.cu",
+     "task": "gpu_matmul",
+     "old": "                for (int j = 0; j < TN; ++j) acc[i][j] += a_reg[i] * b_reg[j];\n        }\n        __syncthreads();\n",
+     "new": "                for (int j = 0; j < TN; ++j) acc[i][j] += a_reg[i] * b_reg[j];\n        }\n",
+     "says": ["register kernel", "race"]},
+    {"name": "p09_cu_register_patch_transposed", "phase": 9, "module": "matmul_register.cu", "task": "gpu_matmul",
+     "old": "            for (int j = 0; j < TN; ++j) b_reg[j] = Bs[kk][tx * TN + j];\n",
+     "new": "            for (int j = 0; j < TN; ++j) b_reg[j] = Bs[kk][ty * TN + j];\n",
+     "says": ["register kernel", "largest error"]},
+    {"name": "p09_cu_register_strided_load_stops_early", "phase": 9, "module": "matmul_register.cu",
+     "task": "gpu_matmul",
+     "old": "        for (int e = tid; e < BM * BK; e += THREADS) {\n",
+     "new": "        for (int e = tid; e < THREADS; e += THREADS) {\n",
+     "says": ["register kernel"]},
 ]
