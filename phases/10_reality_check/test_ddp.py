@@ -40,24 +40,16 @@ def test_ddp_shard(kit):
                 got = D.shard(batch, rank, world)
             require(isinstance(got, torch.Tensor), f"{what} must return a tensor, got {type(got).__name__}")
             assert_equal(got.tolist(), batch[rank * n:(rank + 1) * n].tolist(), what=what,
-                         hint="rank r takes rows r·B/W up to (r+1)·B/W, one contiguous block"
-                         if got.shape == (n, 4) else None)
+                         hint="rank r takes rows r·B/W up to (r+1)·B/W (not included): one contiguous block "
+                         "of B/W rows")
     for rank, world, why in ((0, 4, "6 rows over 4 ranks"), (2, 2, "rank 2 of 2"), (-1, 2, "rank -1")):
         with expect_raises(ValueError, f"shard(batch of 6 rows, rank={rank}, world_size={world}) ({why})"):
             D.shard(batch, rank, world)
 
 
-def job(kit, folder: Path):
-    """A job file, and what plain SGD on the whole batch gives: (final weights, losses[step][rank], the
-    whole batch's first loss)."""
-    cfg = kit.llama_config(n_layer=2)
-    state = kit.random_state(cfg, seed=7)
-    g = np.random.default_rng(8)
-    x = g.integers(0, cfg.vocab_size, (STEPS, B, T))
-    y = g.integers(0, cfg.vocab_size, (STEPS, B, T))
-    arrays = {"config": json.dumps(dataclasses.asdict(cfg)), "lr": LR, "x": x, "y": y,
-              **{f"state/{k}": v for k, v in state.items()}}
-    np.savez(folder / "job.npz", **arrays)
+def sgd(kit, cfg, state, x, y, rows=slice(None), *, accumulate=False, lr=LR):
+    """Plain SGD in one process, each step on ``rows`` of the batch: (final weights, losses[step][rank], each
+    rank's shard's loss before the step). ``accumulate`` never zeroes the gradients (a learner's mistake)."""
     P = kit.torch_P(state, requires_grad=True)
     per_rank = []
     n = B // WORLD
@@ -66,16 +58,43 @@ def job(kit, folder: Path):
             per_rank.append([float(F.cross_entropy(t_gpt(P, x[i, r * n:(r + 1) * n], cfg).flatten(0, 1),
                                                    torch.tensor(y[i, r * n:(r + 1) * n]).flatten()))
                              for r in range(WORLD)])
-        loss = F.cross_entropy(t_gpt(P, x[i], cfg).flatten(0, 1), torch.tensor(y[i]).flatten())
-        for p in P.values():
-            p.grad = None
+        loss = F.cross_entropy(t_gpt(P, x[i, rows], cfg).flatten(0, 1), torch.tensor(y[i, rows]).flatten())
+        if not accumulate:
+            for p in P.values():
+                p.grad = None
         loss.backward()
         with torch.no_grad():
             for p in P.values():
-                p -= LR * p.grad
+                p -= lr * p.grad
+    return {k: v.detach().numpy() for k, v in P.items()}, per_rank
+
+
+def job(kit, folder: Path):
+    """A job file, and what plain SGD on the whole batch gives: (final weights, losses[step][rank], the
+    whole batch's first loss, {mistake: losses[step][rank] it gives})."""
+    cfg = kit.llama_config(n_layer=2)
+    state = kit.random_state(cfg, seed=7)
+    g = np.random.default_rng(8)
+    x = g.integers(0, cfg.vocab_size, (STEPS, B, T))
+    y = g.integers(0, cfg.vocab_size, (STEPS, B, T))
+    arrays = {"config": json.dumps(dataclasses.asdict(cfg)), "lr": LR, "x": x, "y": y,
+              **{f"state/{k}": v for k, v in state.items()}}
+    np.savez(folder / "job.npz", **arrays)
+    final, per_rank = sgd(kit, cfg, state, x, y)
     with torch.no_grad():
         whole = float(F.cross_entropy(t_gpt(kit.torch_P(state), x[0], cfg).flatten(0, 1), torch.tensor(y[0]).flatten()))
-    return {k: v.detach().numpy() for k, v in P.items()}, per_rank, whole
+    n = B // WORLD
+    alone = [sgd(kit, cfg, state, x, y, slice(r * n, (r + 1) * n))[1] for r in range(WORLD)]
+    mistakes = {
+        "each rank stepped with its own shard's gradient: the ranks' gradients were not averaged (wrap the model "
+        "in DistributedDataParallel and call the wrapper, not the model)": [[alone[r][i][r] for r in range(WORLD)]
+                                                                             for i in range(STEPS)],
+        "the gradients add up from step to step: zero them (optimizer.zero_grad()) before each backward":
+            sgd(kit, cfg, state, x, y, accumulate=True)[1],
+        "the weights never change: step the optimizer after backward (zero the gradients before backward, not "
+        "between backward and step)": sgd(kit, cfg, state, x, y, lr=0.0)[1],
+    }
+    return final, per_rank, whole, mistakes
 
 
 def torchrun(script: str, folder: Path, timeout: float = 150) -> tuple[int, str]:
@@ -107,7 +126,7 @@ def torchrun(script: str, folder: Path, timeout: float = 150) -> tuple[int, str]
 def test_ddp_training(kit, tmp_path):
     """torchrun, 2 processes (gloo): each rank's loss is its half's; the final weights equal one process's SGD on the whole batch."""
     D = kit.p10("ddp")
-    want, losses, whole = job(kit, tmp_path)
+    want, losses, whole, mistakes = job(kit, tmp_path)
     code, tail = torchrun(D.__file__, tmp_path)
     require(code == 0, f"torchrun --nproc_per_node 2 ddp.py (2 steps of 3 batches, 2 ranks) failed (exit {code}):\n{tail}")
     for r in range(WORLD):
@@ -120,12 +139,15 @@ def test_ddp_training(kit, tmp_path):
             raise AssertionError(f"train_ddp on rank {r}: the first loss {got[0]:.6f} is the whole batch's; rank "
                                  f"{r}'s half gives {losses[0][r]:.6f}.\nHint: each rank trains on shard(x, rank, "
                                  f"world_size), not on the whole batch")
+        named = [why for why, bad in mistakes.items()
+                 if np.allclose(got, [s[r] for s in bad], rtol=1e-8, atol=1e-10)
+                 and not np.allclose(got, [s[r] for s in losses], rtol=1e-8, atol=1e-10)]
+        hint = (named[0] if named else "the first loss is right and later ones are not: every rank must step with "
+                "the average of the ranks' gradients, once per batch, after zeroing the last ones"
+                if abs(got[0] - losses[0][r]) < 1e-9 else "each rank's loss is the mean cross-entropy of the logits "
+                "of its shard against its targets")
         assert_close(got, [s[r] for s in losses], what=f"train_ddp on rank {r}: its loss at each of {STEPS} steps",
-                     rtol=1e-8, atol=1e-10,
-                     hint="the first loss is right and later ones are not: the ranks' gradients were not averaged "
-                     "(wrap the model in DistributedDataParallel and call the wrapper, not the model)"
-                     if abs(got[0] - losses[0][r]) < 1e-9 else "each rank's loss is the mean cross-entropy of "
-                     "the logits of its shard against its targets")
+                     rtol=1e-8, atol=1e-10, hint=hint)
     require((tmp_path / "out.npz").is_file(), "rank 0 wrote no final weights (out.npz)")
     with np.load(tmp_path / "out.npz") as f:
         final = {k: f[k] for k in f.files}

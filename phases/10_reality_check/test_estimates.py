@@ -19,6 +19,9 @@ GPT2_PARAMS = {"gpt2": 124_439_808, "gpt2-medium": 354_823_168, "gpt2-large": 77
                "gpt2-xl": 1_557_611_200}
 
 
+ORDER_HINT = "n_layer, n_embd and n_head come from GPT2_SIZES in that order"
+
+
 def est(kit):
     return kit.p10("estimates")
 
@@ -28,7 +31,7 @@ def test_gpt2_family(kit):
     """The four GPT-2 configs have the published parameter counts; any other name is refused."""
     E, M = est(kit), load(5, "model")
     for name, want in GPT2_PARAMS.items():
-        with calling(f"gpt2_config({name!r})"):
+        with calling(f"gpt2_config({name!r})", hint=ORDER_HINT):
             cfg = E.gpt2_config(name)
         require(isinstance(cfg, M.GPTConfig), f"gpt2_config({name!r}) must return a phase-05 GPTConfig, got "
                 f"{type(cfg).__name__}")
@@ -37,7 +40,7 @@ def test_gpt2_family(kit):
             assert_equal(getattr(cfg, field), value, what=f"gpt2_config({name!r}).{field}")
         got = M.count_parameters(cfg)
         assert_equal(got, want, what=f"count_parameters(gpt2_config({name!r})), published {want:,}",
-                     hint="n_layer, n_embd and n_head come from GPT2_SIZES in that order")
+                     hint=ORDER_HINT)
     with expect_raises(KeyError, "gpt2_config('gpt-2')"):
         E.gpt2_config("gpt-2")
 
@@ -55,8 +58,11 @@ def flop_hint(got, want, cfg, T):
         "k and v have n_kv_head · head_dim columns, not n_embd": want + 4 * c.n_embd * (H - K) * c.n_layer,
         "SwiGLU has three matrices (w1, w2, w3), GELU's MLP two": want + (2 * c.n_embd * c.hidden * c.n_layer) * (1 if c.mlp == "gelu" else -1),
         "a multiply-add is 2 FLOPs": want // 2,
+        "seq_len is the context the token attends over: use it, block_size only when it is left out":
+            want - attn + 4 * c.block_size * H * c.n_layer,
     }
-    return next((h for h, w in terms.items() if w != want and abs(got - w) <= 1e-9 * abs(w)), None)
+    found = [h for h, w in terms.items() if w != want and abs(got - w) <= 1e-9 * abs(w)]
+    return "; or ".join(found) or None
 
 
 @task(points=4, timeout=120)
@@ -102,6 +108,11 @@ def test_training_time(kit):
     with calling("training_seconds(1e21, 989.4e12, 0.4)"):
         got = E.training_seconds(1e21, 989.4e12, 0.4)
     assert_close(got, 1e21 / (989.4e12 * 0.4), rtol=1e-9, what="training_seconds(1e21, 989.4e12, 0.4)",
+                 hint="seconds = FLOPs / (peak · MFU)")
+    with calling("training_seconds(1e21, 989.4e12, mfu=1.0) (the peak itself)",
+                 hint="mfu = 1 is allowed: ValueError unless 0 < mfu <= 1"):
+        got = E.training_seconds(1e21, 989.4e12, 1.0)
+    assert_close(got, 1e21 / 989.4e12, rtol=1e-9, what="training_seconds(1e21, 989.4e12, mfu=1.0)",
                  hint="seconds = FLOPs / (peak · MFU)")
     for bad in (0.0, 1.5, -0.3):
         with expect_raises(ValueError, f"training_seconds(1e21, 989.4e12, mfu={bad})"):
@@ -167,12 +178,19 @@ def test_memory_activations(kit):
                 with calling(what):
                     got = E.activation_floats(cfg, T, ck)
                 hint = None
-                if got == activation_rule(cfg, T, not ck):
-                    hint = "checkpointing keeps each layer's input (C) plus one whole layer while it is recomputed"
+                if ck and got in (activation_rule(cfg, T, False), want - n_layer * cfg.n_embd):
+                    hint = ("checkpointing keeps each layer's input (C) until backward reaches it, plus one whole "
+                            "layer while it is recomputed: n_layer · C + one layer")
+                elif not ck and n_layer > 1 and got == activation_rule(cfg, T, True):
+                    hint = "without checkpointing every layer keeps all it computes: n_layer · (one layer)"
                 elif got == want - cfg.n_head * T * (1 if ck else n_layer) + cfg.n_head * T * T * (1 if ck else n_layer):
                     hint = "per token the probabilities are one row of T per head: n_head · T, not T²"
                 elif cfg.n_kv_head != cfg.n_head and got == want + 2 * (cfg.n_embd - cfg.n_kv_head * cfg.head_dim) * (1 if ck else n_layer):
                     hint = "k and v are n_kv_head · head_dim wide"
+                elif cfg.mlp == "swiglu" and got == want - 2 * cfg.hidden * (1 if ck else n_layer):
+                    hint = "SwiGLU keeps 4·F: w1's and w3's outputs, SiLU's output and their product"
+                elif got == want - cfg.vocab_size:
+                    hint = "the model keeps the logits and their softmax (2·V), and ln_f's input and output (2·C)"
                 assert_equal(got, want, what=what, hint=hint)
         cfg = kit.config(**kw)
         for precision, width in (("fp32", 4), ("fp16", 2)):

@@ -60,6 +60,11 @@ def expected_state(hf) -> dict[str, np.ndarray]:
     return out
 
 
+LOAD_HINT = ("see the handout's table: a leading 'transformer.' is dropped; the h.i.attn.bias masks are buffers, "
+             "skipped; GPT-2's Conv1D weights are (in, out) already, as phase 02's Linear keeps them; c_attn is split "
+             "along its last axis into q, k, v")
+
+
 def placement_hint(name, got, want, C):
     if got.shape == want.T.shape and np.allclose(got, want.T):
         return f"{name} is transposed: GPT-2's Conv1D weights are (in, out) already, as phase 02's Linear keeps them"
@@ -100,7 +105,8 @@ def test_gpt2_config(kit):
                              ("position", "learned"), ("norm", "layernorm"), ("mlp", "gelu"), ("bias", True),
                              ("tie_weights", True), ("dropout", 0.0)):
             assert_equal(getattr(cfg, field), value, what=f"{what}.{field}",
-                         hint="n_inner None means 4 · n_embd" if field == "hidden" else None)
+                         hint={"hidden": "mlp_hidden is n_inner, or 4 · n_embd when n_inner is None",
+                               "norm_eps": "norm_eps is config.json's layer_norm_epsilon"}.get(field))
     for field, value in (("activation_function", "relu"), ("tie_word_embeddings", False),
                          ("scale_attn_by_inverse_layer_idx", True), ("model_type", "llama")):
         hf = {**transformers.GPT2Config(**SMALL).to_dict(), field: value}
@@ -118,7 +124,7 @@ def test_gpt2_weights(kit, tmp_path):
     real = io.load
     io.load = lambda path: calls.append(path) or real(path)
     try:
-        with calling("load_gpt2(a folder written by GPT2LMHeadModel.save_pretrained)"):
+        with calling("load_gpt2(a folder written by GPT2LMHeadModel.save_pretrained)", hint=LOAD_HINT):
             model = G.load_gpt2(tmp_path / "saved")
     finally:
         io.load = real
@@ -134,7 +140,8 @@ def test_gpt2_weights(kit, tmp_path):
         tensors[f"h.{i}.attn.bias"] = np.tril(np.ones((1, 1, 16, 16), np.float32))
     tensors["lm_head.weight"] = tensors["wte.weight"].copy()
     io.save(tensors, hub / "model.safetensors")
-    with calling("load_gpt2(the hub's layout: no 'transformer.' prefix, h.i.attn.bias masks, lm_head.weight)"):
+    with calling("load_gpt2(the hub's layout: no 'transformer.' prefix, h.i.attn.bias masks, lm_head.weight)",
+                 hint=LOAD_HINT):
         model = G.load_gpt2(hub)
     check_loaded(kit, model, hf, "load_gpt2(hub layout)")
 

@@ -20,6 +20,15 @@ from grader import task
 FIELDS = ("dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads", "vocab_size", "seq_len")
 
 
+SIZE_HINT = ("a file is exactly its header (28 bytes in version 0, 256 in version 1) and 4 bytes for every number of "
+             "the handout's table; version 0 also holds the RoPE tables (cos and sin, seq_len x D/2 each, read and "
+             "skipped) before the head")
+
+
+MAGIC_HINT = ("a version-1 file begins with the magic 0x616b3432, read as a little-endian uint32 ('<I'), then the "
+              "version (int32) and the seven int32")
+
+
 def header_bytes(version: int, ints, shared: bool) -> bytes:
     if version == 0:
         h = list(ints)
@@ -38,16 +47,19 @@ def test_llama2c_header(kit):
         for shared in (True, False):
             raw = header_bytes(version, ints, shared) + b"\0" * 64
             what = f"read_header(a version-{version} header, shared={shared})"
-            with calling(what):
+            with calling(what, hint=MAGIC_HINT if version == 1 else "in version 0 a negative vocab_size means the "
+                         "head is not shared: keep its size positive" if not shared else None):
                 got = L.read_header(raw, "x.bin")
             require(isinstance(got, tuple) and len(got) == 4, f"{what} must return (fields, shared, version, offset)")
             fields, sh, ver, offset = got
+            assert_equal((ver, offset), (version, 28 if version == 0 else 256), what=f"{what}: (version, offset)",
+                         hint=MAGIC_HINT if version == 1 and ver != 1 else "the arrays start at byte 28 in version 0 (after the seven "
+                         "int32) and at byte 256 in version 1 (its header is padded with zeros)")
             assert_equal(dict(fields), dict(zip(FIELDS, ints)), what=f"{what}: fields",
                          hint="in version 0 a negative vocab_size means the head is not shared: keep its size positive"
                          if version == 0 and not shared else None)
             assert_equal(bool(sh), shared, what=f"{what}: shared",
                          hint="version 0: shared when vocab_size > 0; version 1: the byte after the seven ints")
-            assert_equal((ver, offset), (version, 28 if version == 0 else 256), what=f"{what}: (version, offset)")
     bad = {
         "20 bytes": b"\0" * 20,
         "a version-1 magic and 100 bytes": header_bytes(1, ints, True)[:100],
@@ -72,10 +84,12 @@ def check_state(cfg, got_cfg, state, got, what):
     assert_equal(sorted(got), sorted(state), what=f"{what}: the state's names")
     for name, value in state.items():
         g = np.asarray(got[name])
+        transposed = "the file stores matrices (out, in), as PyTorch does: transpose them to (in, out)"
         if g.shape == value.T.shape and g.shape != value.shape:
-            raise AssertionError(f"{what}: {name} has shape {g.shape}, expected {value.shape}.\nHint: the file "
-                                 "stores matrices (out, in), as PyTorch does: transpose them to (in, out)")
+            raise AssertionError(f"{what}: {name} has shape {g.shape}, expected {value.shape}.\nHint: {transposed}")
         require(g.dtype == np.float32, f"{what}: {name} must be float32, got {g.dtype}")
+        if g.ndim == 2 and g.shape[0] == g.shape[1] and np.array_equal(g, value.T) and not np.array_equal(g, value):
+            raise AssertionError(f"{what}: {name} holds its matrix transposed.\nHint: {transposed}")
         assert_close(g, value, what=f"{what}: {name}", rtol=0, atol=0,
                      hint="the arrays come in the file's order (the handout's table): count the elements of each "
                      "one to find the next")
@@ -92,7 +106,7 @@ def test_llama2c_weights(kit, tmp_path):
             path = tmp_path / f"v{version}_{tied}.bin"
             kit.write_llama2c(path, cfg, state, version)
             what = f"read_llama2c(a version-{version} file, {'shared' if tied else 'separate'} head, {kit.describe(cfg)})"
-            with calling(what):
+            with calling(what, hint=SIZE_HINT):
                 got_cfg, got = L.read_llama2c(path)
             check_state(cfg, got_cfg, state, got, what)
             model = L.load_llama2c(path)

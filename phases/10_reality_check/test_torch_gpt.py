@@ -6,9 +6,14 @@ move both ways with every Linear transposed, and a bad one is refused without to
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+import common.torch_gpt as tg
 from common import load
 from common.checks import assert_close, assert_equal, calling, expect_raises, require
 from common.torch_gpt import t_gpt, t_rope_half
@@ -42,16 +47,87 @@ def twin_of(kit, cfg, state, label):
                  hint="every Linear weight is transposed from (in, out) to (out, in); tables and norms are not"):
         out = T.load_scratch_state(model, state)
     require(out is model, "load_scratch_state must fill the model in place and return it")
+    for name, p in model.named_parameters():
+        value = state[name].T if is_linear(name) else state[name]
+        require(np.array_equal(p.detach().numpy(), value), f"load_scratch_state(TorchGPT({label}), a phase-05 state "
+                f"dict): {name} does not hold the state's value{' transposed' if is_linear(name) else ''}",
+                hint="transpose each Linear weight (.T) from (in, out) to (out, in): a reshape keeps the numbers in "
+                "their order and is not a transpose" if is_linear(name) else None)
     return model
+
+
+@contextlib.contextmanager
+def swapped(name, fn):
+    """``common.torch_gpt``'s function ``name`` replaced by ``fn`` (to compute a wrong variant)."""
+    real = getattr(tg, name)
+    setattr(tg, name, fn)
+    try:
+        yield
+    finally:
+        setattr(tg, name, real)
+
+
+def attention_without_mask(P, prefix, x, cfg, is_pad=None, positions=None, *, rope=None, scale=None, explicit=False):
+    """``common.torch_gpt.t_attention`` with every key visible to every query (no causal mask)."""
+    B, T, C = x.shape
+    H, K, D = cfg.n_head, cfg.n_kv_head, cfg.head_dim
+    q = tg.t_linear(P, prefix + ".wq", x).view(B, T, H, D).transpose(1, 2)
+    k = tg.t_linear(P, prefix + ".wk", x).view(B, T, K, D).transpose(1, 2)
+    v = tg.t_linear(P, prefix + ".wv", x).view(B, T, K, D).transpose(1, 2)
+    if cfg.position == "rope":
+        q, k = tg.t_rope(q, cfg.rope_base), tg.t_rope(k, cfg.rope_base)
+    k, v = k.repeat_interleave(H // K, dim=1), v.repeat_interleave(H // K, dim=1)
+    y = F.scaled_dot_product_attention(q, k, v)
+    return tg.t_linear(P, prefix + ".wo", y.transpose(1, 2).reshape(B, T, C))
+
+
+def mlp_variant(P, prefix, x, cfg):
+    """The MLP with its usual mistake: GELU's exact form, or SwiGLU's SiLU on w3's output."""
+    if cfg.mlp == "swiglu":
+        gate, up = tg.t_linear(P, prefix + ".w3", x), tg.t_linear(P, prefix + ".w1", x)
+        return tg.t_linear(P, prefix + ".w2", F.silu(gate) * up)
+    return tg.t_linear(P, prefix + ".proj", F.gelu(tg.t_linear(P, prefix + ".fc", x)))
+
+
+def heads_by_repeat(P, cfg):
+    """Weights on which the right GPT computes what ``k.repeat(1, group, 1, 1)`` computes on ``P``: query
+    head h' takes the weights of query head (h' % group) · K + h' // group (wq's columns, wo's rows)."""
+    H, K, D = cfg.n_head, cfg.n_kv_head, cfg.head_dim
+    group = H // K
+    perm = [(h % group) * K + h // group for h in range(H)]
+    cols = torch.tensor([perm[h] * D + d for h in range(H) for d in range(D)])
+    out = dict(P)
+    for i in range(cfg.n_layer):
+        b = f"blocks.{i}.attn."
+        out[b + "wq.weight"] = P[b + "wq.weight"][:, cols]
+        if b + "wq.bias" in P:
+            out[b + "wq.bias"] = P[b + "wq.bias"][cols]
+        out[b + "wo.weight"] = P[b + "wo.weight"][cols, :]
+    return out
 
 
 def forward_hint(kit, got, state, idx, cfg):
     P = kit.torch_P(state)
-    if cfg.position == "rope" and np.allclose(got, t_gpt(P, idx, cfg, rope=t_rope_half).detach().numpy(), atol=1e-6):
+
+    def same(logits):
+        return np.allclose(got, logits.detach().numpy(), atol=1e-6)
+
+    if cfg.position == "rope" and same(t_gpt(P, idx, cfg, rope=t_rope_half)):
         return "RoPE pairs features (2i, 2i+1), phase 05's (and Llama's) pairing, not i with i + D/2 (rotate_half)"
-    want = t_gpt(P, idx, cfg).detach().numpy()
-    if np.allclose(got[:, -1], want[:, -1], atol=1e-6) and not np.allclose(got[:, 0], want[:, 0], atol=1e-6):
-        return "the last position is right and earlier ones are not: the attention is not causal (is_causal=True)"
+    if cfg.position == "rope" and same(t_gpt(P, idx, cfg, rope=lambda x, base, positions=None: x)):
+        return "RoPE is missing: rotate q and k (with rope) when position == 'rope'"
+    if cfg.position == "sinusoidal" and same(t_gpt(P, idx, dataclasses.replace(cfg, position="none"))):
+        return "the sinusoidal table (the buffer pe, its first T rows) is added to the token embeddings"
+    if 1 < cfg.n_kv_head < cfg.n_head and same(t_gpt(heads_by_repeat(P, cfg), idx, cfg)):
+        return ("each key/value head serves n_head // n_kv_head consecutive query heads: repeat_interleave, not repeat "
+                "(which cycles through the key/value heads)")
+    with swapped("t_mlp", mlp_variant):
+        if same(t_gpt(P, idx, cfg)):
+            return ("GPT-2's GELU is the tanh form: F.gelu(x, approximate='tanh')" if cfg.mlp == "gelu" else
+                    "SwiGLU is w2(silu(w1 x) * w3 x): the SiLU goes on w1's output")
+    with swapped("t_attention", attention_without_mask):
+        if idx.shape[1] > 1 and same(t_gpt(P, idx, cfg)):
+            return "every token sees the tokens after it: the attention is not causal (is_causal=True)"
     return None
 
 
@@ -107,6 +183,7 @@ def test_torch_gpt_state(kit):
                      hint="transpose each Linear weight back to (in, out)" if is_linear(name) else None)
 
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    state = kit.random_state(cfg, seed=6)             # every entry differs from what the model holds
     bad_cases = {
         "without blocks.1.mlp.w3.weight": {k: v for k, v in state.items() if k != "blocks.1.mlp.w3.weight"},
         "with an extra entry blocks.2.ln1.weight": {**state, "blocks.2.ln1.weight": np.ones(cfg.n_embd)},
