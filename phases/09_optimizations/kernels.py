@@ -1,6 +1,6 @@
 """The kernels as CuPy ``RawKernel`` s, and their compilation to PTX with ``nvcc``. Given.
 
-``matmul_tiled.cu`` and ``matmul_register.cu`` beside this file are yours. ``compile_ptx``
+``matmul_tiled.cu``, ``matmul_register.cu`` and ``flash_attention.cu`` beside this file are yours. ``compile_ptx``
 checks that a source compiles, on any machine with ``nvcc`` (no GPU needed); ``gpu_matmul``
 launches a kernel on the "cuda" device: a GPU through CuPy or, under ``SCRATCHGPT_FAKE_GPU=1``,
 the CPU stand-in, whose ``RawKernel`` runs the same source in :mod:`common.cudasim` (each
@@ -9,6 +9,7 @@ block's threads taking turns, so a missing ``__syncthreads()`` shows every time)
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import tempfile
@@ -26,9 +27,15 @@ def source(name: str) -> str:
     return (HERE / name).read_text(encoding="utf-8")
 
 
-def written(name: str) -> bool:
-    """False while the file still holds the release's stub line."""
-    return STUB not in source(name)
+def written(name: str, function: str | None = None) -> bool:
+    """False while the file (or, with ``function``, that kernel's part of it) still holds the
+    release's stub line."""
+    text = source(name)
+    if function is not None:
+        start = text.find(f"void {function}(")
+        end = text.find('extern "C"', start + 1)
+        text = text[start:] if end < 0 else text[start:end]
+    return STUB not in text
 
 
 def compile_ptx(name: str, arch: str = "sm_80", timeout: float = 120.0) -> tuple[bool, str]:
@@ -64,3 +71,58 @@ def gpu_matmul(A, B, kernel: str = "register"):
         grid, block = ((N + 63) // 64, (M + 63) // 64), (16, 16)
     k(grid, block, (A, B, C, cp.int32(M), cp.int32(N), cp.int32(K)))
     return C
+
+
+FLASH = "flash_attention.cu"
+FLASH_BQ, FLASH_BK, FLASH_DMAX = 32, 32, 64   # as #defined in flash_attention.cu
+
+
+def _device(what: str):
+    cp = backend.gpu_module()
+    if cp is None:
+        raise RuntimeError(f"{what} needs a GPU, or SCRATCHGPT_FAKE_GPU=1 for the CPU stand-in")
+    return cp
+
+
+def _attention_sizes(q, k, what: str):
+    if q.ndim != 4 or k.ndim != 4 or q.shape[0] != k.shape[0] or q.shape[2:] != k.shape[2:] or q.shape[1] % k.shape[1]:
+        raise ValueError(f"{what}: q (B, H, T, D) and k, v (B, H_kv, T, D) with H_kv dividing H, got {q.shape}, "
+                         f"{k.shape}")
+    B, H, T, D = q.shape
+    if D > FLASH_DMAX:
+        raise ValueError(f"{what}: head size {D} is more than the kernel's DMAX ({FLASH_DMAX})")
+    return B, H, k.shape[1], T, D
+
+
+def gpu_flash_forward(q, k, v, *, causal: bool = True, scale: float | None = None):
+    """``(out, lse)`` of your ``flash_forward`` kernel on the "cuda" device: ``q`` ``(B, H, T, D)``,
+    ``k``, ``v`` ``(B, H_kv, T, D)``, device float32 arrays; ``out`` and ``lse`` start as NaN."""
+    cp = _device("gpu_flash_forward")
+    B, H, Hkv, T, D = _attention_sizes(q, k, "gpu_flash_forward")
+    q, k, v = (cp.ascontiguousarray(a, dtype=cp.float32) for a in (q, k, v))
+    out = cp.full(q.shape, cp.nan, dtype=cp.float32)
+    lse = cp.full((B, H, T), cp.nan, dtype=cp.float32)
+    scale = 1.0 / math.sqrt(D) if scale is None else scale
+    kernel = cp.RawKernel(source(FLASH), "flash_forward")
+    kernel(((T + FLASH_BQ - 1) // FLASH_BQ, H, B), (FLASH_BQ,),
+           (q, k, v, out, lse, cp.int32(H), cp.int32(Hkv), cp.int32(T), cp.int32(D), cp.float32(scale),
+            cp.int32(bool(causal))))
+    return out, lse
+
+
+def gpu_flash_backward(q, k, v, out, lse, dout, *, causal: bool = True, scale: float | None = None):
+    """``(dq, dk, dv)`` of your ``flash_backward`` kernel; ``dsum = rowsum(dout * out)`` is computed
+    first, ``dq`` starts at 0 (the kernel adds into it), ``dk`` and ``dv`` as NaN."""
+    cp = _device("gpu_flash_backward")
+    B, H, Hkv, T, D = _attention_sizes(q, k, "gpu_flash_backward")
+    q, k, v, out, lse, dout = (cp.ascontiguousarray(a, dtype=cp.float32) for a in (q, k, v, out, lse, dout))
+    dsum = cp.ascontiguousarray((dout * out).sum(axis=-1), dtype=cp.float32)
+    dq = cp.zeros(q.shape, dtype=cp.float32)
+    dk = cp.full(k.shape, cp.nan, dtype=cp.float32)
+    dv = cp.full(v.shape, cp.nan, dtype=cp.float32)
+    scale = 1.0 / math.sqrt(D) if scale is None else scale
+    kernel = cp.RawKernel(source(FLASH), "flash_backward")
+    kernel(((T + FLASH_BK - 1) // FLASH_BK, Hkv, B), (FLASH_BK,),
+           (q, k, v, dout, lse, dsum, dq, dk, dv, cp.int32(H), cp.int32(Hkv), cp.int32(T), cp.int32(D),
+            cp.float32(scale), cp.int32(bool(causal))))
+    return dq, dk, dv

@@ -13,20 +13,20 @@ import numpy as np
 import pytest
 
 from common import backend, cudasim
-from common.checks import calling, require
+from common.checks import assert_close, calling, require
 from grader import task
 
 
 @task(points=2, timeout=240)
 def test_kernels_compile(kit):
-    """matmul_tiled.cu and matmul_register.cu compile to PTX."""
+    """matmul_tiled.cu, matmul_register.cu and flash_attention.cu compile to PTX."""
     K = kit.p9("kernels")
-    for name in ("matmul_tiled.cu", "matmul_register.cu"):
+    for name in ("matmul_tiled.cu", "matmul_register.cu", "flash_attention.cu"):
         if not K.written(name):
             raise NotImplementedError(f"{name}: the kernel is not written yet (it still holds the stub line)")
     if shutil.which("nvcc") is None:
         pytest.skip("nvcc is not installed here: the kernels' compilation is checked where it is (make gpu-check)")
-    for name in ("matmul_tiled.cu", "matmul_register.cu"):
+    for name in ("matmul_tiled.cu", "matmul_register.cu", "flash_attention.cu"):
         ok, log = K.compile_ptx(name)
         require(ok, f"nvcc --ptx {name} failed:\n{log[-3000:]}")
 
@@ -70,3 +70,89 @@ def test_gpu_matmul(kit):
                 require(err <= 1e-3 * np.sqrt(Kd), f"{what}: largest error {err:.3g}",
                         hint="right on one tile and wrong on several is a race: __syncthreads() after the tiles "
                              "are loaded *and* before they are overwritten")
+
+
+def device_or_simulator(what: str):
+    """(context to run in, where): the GPU when there is one, else the CPU simulator; skip without both."""
+    if backend.gpu_available() and not backend.gpu_faked():
+        return contextlib.nullcontext(), "GPU"
+    if not cudasim.available():
+        pytest.skip(f"no GPU and no C++ compiler (g++) for the CPU simulator: make gpu-check runs {what}")
+    return backend.fake_gpu(), "CPU simulator"
+
+
+# (B, H, H_kv, T, D, causal): one token; a ragged last tile; exactly two tiles; three and a bit, with
+# four query heads on one key/value head; D at the kernel's limit; no mask.
+ATTENTION = [(1, 1, 1, 1, 4, True), (2, 4, 2, 45, 16, True), (1, 2, 2, 64, 64, True), (1, 4, 1, 100, 8, True),
+             (1, 2, 1, 70, 3, False)]
+
+
+def attention_case(kit, B, H, Hkv, T, D, causal, big=False):
+    q, k, v, dout = kit.qkv(B, H, Hkv, T, D, seed=T + D)
+    if big:
+        q = q * 30.0                                 # scores in the hundreds: exp overflows unless shifted
+    q, k, v, dout = (a.astype(np.float32).astype(np.float64) for a in (q, k, v, dout))
+    return (q, k, v, dout), kit.torch_attention(q, k, v, dout, causal)
+
+
+@task(points=3, timeout=240, needs=("kernels_compile", "flash_forward"))
+def test_gpu_flash_forward(kit):
+    """The flash_forward kernel's output and log-sum-exp against PyTorch: one token, ragged tiles, grouped-query heads, D up to 64, causal or not, scores in the hundreds."""
+    K = kit.p9("kernels")
+    if not K.written("flash_attention.cu", "flash_forward"):
+        raise NotImplementedError("flash_attention.cu: flash_forward is not written yet (it still holds the stub line)")
+    run, where = device_or_simulator("the flash kernels")
+    with run:
+        xp = backend.gpu_module()
+        for B, H, Hkv, T, D, causal in ATTENTION + [(1, 2, 1, 40, 8, True)]:
+            big = (T, D) == (40, 8)
+            (q, k, v, _), (out, lse, *_) = attention_case(kit, B, H, Hkv, T, D, causal, big)
+            what = (f"flash_forward kernel on the {where}, q ({B}, {H}, {T}, {D}), k and v ({B}, {Hkv}, {T}, {D}), "
+                    f"causal={causal}{', scores in the hundreds' if big else ''}")
+            with calling(what):
+                got_out, got_lse = (backend.to_numpy(a) for a in K.gpu_flash_forward(
+                    *(xp.asarray(a.astype(np.float32)) for a in (q, k, v)), causal=causal))
+            nan = int(np.isnan(got_out).sum() + np.isnan(got_lse).sum())
+            hint = None
+            if nan and big:
+                hint = "exp of a score in the hundreds overflows: shift by the running maximum, exp(s - m_new)"
+            require(nan == 0, f"{what}: {nan} values of out and lse are NaN (never written, or computed from a "
+                    "NaN: a tile read before it was loaded, or past the end of k and v)",
+                    hint=hint or "each thread writes its row of out and its lse once, rows past T write nothing; "
+                    "every K and V tile is loaded, 0 past T, before the block reads it")
+            assert_close(got_out, out, what=f"{what}: out", rtol=2e-4, atol=2e-5,
+                         hint="right for one tile of keys and wrong for several: rescale l and acc by "
+                              "exp(m_old - m_new) before adding a tile" if T > 32 else None)
+            assert_close(got_lse, lse, what=f"{what}: lse", rtol=2e-5, atol=2e-5,
+                         hint="lse = m + log(l), with m and l after the last tile, of the scaled scores")
+
+
+@task(points=3, timeout=240, needs=("gpu_flash_forward", "flash_backward"))
+def test_gpu_flash_backward(kit):
+    """The flash_backward kernel's dq, dk, dv against PyTorch's autograd on the same cases (grouped-query heads add into dk and dv)."""
+    K = kit.p9("kernels")
+    if not K.written("flash_attention.cu", "flash_backward"):
+        raise NotImplementedError("flash_attention.cu: flash_backward is not written yet (it still holds the stub "
+                                  "line)")
+    run, where = device_or_simulator("the flash kernels")
+    with run:
+        xp = backend.gpu_module()
+        for B, H, Hkv, T, D, causal in ATTENTION:
+            (q, k, v, dout), (out, lse, dq, dk, dv) = attention_case(kit, B, H, Hkv, T, D, causal)
+            what = (f"flash_backward kernel on the {where}, q ({B}, {H}, {T}, {D}), k and v ({B}, {Hkv}, {T}, "
+                    f"{D}), causal={causal}")
+            with calling(what):
+                got = [backend.to_numpy(a) for a in K.gpu_flash_backward(
+                    *(xp.asarray(a.astype(np.float32)) for a in (q, k, v, out, lse, dout)), causal=causal)]
+            for name, g, want in zip(("dq", "dk", "dv"), got, (dq, dk, dv)):
+                nan = int(np.isnan(g).sum())
+                require(nan == 0, f"{what}: {nan} values of {name} are NaN (never written, or computed from a NaN)",
+                        hint="each thread writes its key's rows of dk and dv once, after every query head of "
+                             "its group and every query tile")
+                hint = None
+                if name in ("dk", "dv") and H != Hkv:
+                    hint = (f"{H // Hkv} query heads share each key/value head: their contributions to {name} add up "
+                            "(loop over the group's heads inside the block)")
+                elif name == "dq" and T > 32:
+                    hint = "dq sums over every key tile, each in another block: atomicAdd into dq"
+                assert_close(g, want, what=f"{what}: {name}", rtol=5e-4, atol=5e-5, hint=hint)
