@@ -10,8 +10,10 @@
 3. A short TinyStories run (``configs/tinystories-gpu.toml``, the reference, on the bundled
    sample): its tokens/s, MFU and loss.
 4. ``bench/gpu_matmul.py``: phase 09's tiled and register-tiled kernels against cuBLAS.
-5. Phases 08's and 09's graders on the reference, whose GPU tasks run here (phase 08's training
-   step on CuPy, phase 09's kernels against ``cupy.matmul``).
+5. ``bench/gpu_attention.py``: phase 09's flash attention kernels against PyTorch's attention and
+   unfused CuPy, forward and forward + backward.
+6. Phases 08's and 09's graders on the reference, whose GPU tasks run here (phase 08's training
+   step on CuPy, phase 09's kernels against PyTorch and ``cupy.matmul``).
 
 Each part has a time limit, the whole under eight minutes on an H100; ``--quick`` shortens parts 2
 and 3. Without a GPU it says so and exits 0; ``--stand-in`` runs every part, tiny, on the CPU
@@ -106,8 +108,15 @@ def main() -> int:
     ok, out, dt = part("4. phase 09's matmul kernels against cuBLAS", kernels, 180, env)
     line = [s for s in out.splitlines() if s.startswith(("register-tiled / cuBLAS", "no GPU here"))]
     summary.append(("matmul kernels", ok, line[0] if line else "no ratio printed", dt))
+    if args.stand_in:
+        attention = [py, "bench/gpu_attention.py", "--stand-in"]
+    else:
+        attention = [py, "bench/gpu_attention.py", "--T", "1024" if args.quick else "1024,2048"]
+    ok, out, dt = part("5. phase 09's attention kernels against PyTorch", attention, 180, env)
+    line = [s for s in out.splitlines() if s.startswith(("flash / PyTorch", "(the CPU simulator", "no GPU here"))]
+    summary.append(("flash kernels", ok, line[0] if line else "no ratio printed", dt))
     for n in (8, 9):
-        ok, out, dt = part(f"{n - 3}. phase 0{n}'s grader on the reference (its GPU task runs here)",
+        ok, out, dt = part(f"{n - 2}. phase 0{n}'s grader on the reference (its GPU task runs here)",
                            [py, "-m", "grader", str(n), "--impl", "solutions"], 300, env)
         total = [s.strip() for s in out.splitlines() if s.strip().startswith("Total:")]
         skipped = [s.strip() for s in out.splitlines() if s.strip().startswith("SKIP")]

@@ -67,9 +67,10 @@ def test_gpu_benchmark_code_on_the_stand_in():
 
 
 def test_gpu_check_runs_every_part_on_the_stand_in():
-    """make gpu-check's script, every part tiny on the CPU stand-in: three parts and one summary."""
+    """make gpu-check's script, every part tiny on the CPU stand-in (the kernels on the simulator), and one summary."""
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "gpu_check.py"), "--stand-in"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "gpu-check: 6 of 6 parts passed" in proc.stdout, proc.stdout
+    assert "gpu-check: 7 of 7 parts passed" in proc.stdout, proc.stdout
+    assert re.search(r"ok\s+flash kernels .*the CPU simulator", proc.stdout), proc.stdout
     assert re.search(r"ok\s+TinyStories run .* tokens/s, MFU n/a \(fp16\)", proc.stdout), proc.stdout

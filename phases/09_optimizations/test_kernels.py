@@ -11,6 +11,7 @@ import shutil
 
 import numpy as np
 import pytest
+import torch
 
 from common import backend, cudasim
 from common.checks import assert_close, calling, require
@@ -19,14 +20,14 @@ from grader import task
 
 @task(points=2, timeout=240)
 def test_kernels_compile(kit):
-    """matmul_tiled.cu, matmul_register.cu and flash_attention.cu compile to PTX."""
+    """matmul_tiled.cu, matmul_register.cu, flash_attention.cu and fused_rows.cu compile to PTX."""
     K = kit.p9("kernels")
-    for name in ("matmul_tiled.cu", "matmul_register.cu", "flash_attention.cu"):
+    for name in ("matmul_tiled.cu", "matmul_register.cu", "flash_attention.cu", "fused_rows.cu"):
         if not K.written(name):
             raise NotImplementedError(f"{name}: the kernel is not written yet (it still holds the stub line)")
     if shutil.which("nvcc") is None:
         pytest.skip("nvcc is not installed here: the kernels' compilation is checked where it is (make gpu-check)")
-    for name in ("matmul_tiled.cu", "matmul_register.cu", "flash_attention.cu"):
+    for name in ("matmul_tiled.cu", "matmul_register.cu", "flash_attention.cu", "fused_rows.cu"):
         ok, log = K.compile_ptx(name)
         require(ok, f"nvcc --ptx {name} failed:\n{log[-3000:]}")
 
@@ -163,3 +164,121 @@ def test_gpu_flash_backward(kit):
                 elif name == "dq" and T > 32:
                     hint = "dq sums over every key tile, each in another block: atomicAdd into dq"
                 assert_close(g, want, what=f"{what}: {name}", rtol=5e-4, atol=5e-5, hint=hint)
+
+
+def _rows_written(K, *functions):
+    for fn in functions:
+        if not K.written("fused_rows.cu", fn):
+            raise NotImplementedError(f"fused_rows.cu: {fn} is not written yet (it still holds the stub line)")
+
+
+REDUCE_HINT = ("block_sum and block_max: every thread stores its value, the block waits, then at each level half "
+               "of the remaining threads combine with the other half's values, a barrier after every level")
+
+
+@task(points=2, timeout=240, needs=("kernels_compile", "fused_cross_entropy"))
+def test_gpu_cross_entropy(kit):
+    """The cross_entropy_fused kernel against PyTorch: rows shorter and longer than the block, V = 1, ignored rows, logits of 1e4, every row ignored."""
+    K = kit.p9("kernels")
+    _rows_written(K, "block_sum", "block_max", "cross_entropy_fused")
+    run, where = device_or_simulator("the fused kernels")
+    g = np.random.default_rng(9)
+    cases = [(3, 1, "a vocabulary of one"), (5, 50, "rows shorter than the block"), (4, 129, "one column more than "
+             "the block's 128 threads"), (6, 1000, "rows of many columns per thread")]
+    with run:
+        xp = backend.gpu_module()
+        for N, V, why in cases + [(2, 3, "logits of 1e4")]:
+            z = (g.standard_normal((N, V)) * 3).astype(np.float32)
+            if why == "logits of 1e4":
+                z = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]], np.float32)
+            t = g.integers(0, V, N)
+            t[::3] = -100 if N > 2 else t[::3]
+            tz = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+            want = torch.nn.functional.cross_entropy(tz, torch.tensor(t), ignore_index=-100)
+            want.backward()
+            what = f"cross_entropy_fused kernel on the {where}, logits ({N}, {V}) [{why}]"
+            with calling(what):
+                loss, grad = K.gpu_cross_entropy(xp.asarray(z), xp.asarray(t.astype(np.int32)))
+                grad = backend.to_numpy(grad)
+            require(np.isfinite(loss) and not np.isnan(grad).any(),
+                    f"{what}: the loss is {loss} and {int(np.isnan(grad).sum())} gradient values are NaN",
+                    hint="shift by the running maximum (exp(z - m)); every column of every row is written, 0 on "
+                         "ignored rows")
+            assert_close(loss, want.item(), what=f"{what}: loss", rtol=2e-5, atol=2e-5,
+                         hint=REDUCE_HINT if V > 1 else None)
+            # float32 holds lse = 1e4 + log 2 to 1e-3: exp(z - lse) is that close, not closer
+            assert_close(grad, tz.grad.numpy(), what=f"{what}: dlogits", rtol=1e-4,
+                         atol=2e-3 if why == "logits of 1e4" else 1e-6,
+                         hint="(exp(z - lse) - onehot) · inv_n on kept rows, 0 on ignored rows")
+        with calling("cross_entropy_fused kernel with every target ignored"):
+            loss, grad = K.gpu_cross_entropy(xp.asarray(g.standard_normal((3, 5)).astype(np.float32)),
+                                             xp.asarray(np.full(3, -100, np.int32)))
+        require(loss == 0.0 and not backend.to_numpy(grad).any(), "with every row ignored the loss is 0 and the "
+                f"gradient 0, got loss {loss} and gradient {backend.to_numpy(grad).ravel()[:4]}...")
+
+
+def _norm_check(kit, K, layer: str, bias: bool, N: int, C: int, constant: bool, where: str, xp):
+    g = np.random.default_rng(N * 1000 + C)
+    x = (g.standard_normal((N, C)) * 2 + 0.5).astype(np.float32)
+    if constant:
+        x[0] = 3.0
+    w, b, dy = ((g.standard_normal(C) + 1).astype(np.float32), g.standard_normal(C).astype(np.float32),
+                g.standard_normal((N, C)).astype(np.float32))
+    tx, tw, tb = (torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, w, b))
+    if layer == "layernorm":
+        ty = torch.nn.functional.layer_norm(tx, (C,), tw, tb if bias else None, 1e-5)
+    else:
+        ty = tx * torch.rsqrt((tx * tx).mean(-1, keepdim=True) + 1e-5) * tw
+    ty.backward(torch.tensor(dy, dtype=torch.float64))
+    what = (f"{layer}_forward/backward kernels on the {where}, x ({N}, {C}){', bias' if bias else ''}"
+            f"{', a constant row' if constant else ''}")
+    with calling(what):
+        if layer == "layernorm":
+            y, mean, rstd = K.gpu_layernorm_forward(xp.asarray(x), xp.asarray(w), xp.asarray(b) if bias else None)
+            dx, dw, db = K.gpu_layernorm_backward(xp.asarray(dy), xp.asarray(x), xp.asarray(w), mean, rstd, bias=bias)
+        else:
+            y, rstd = K.gpu_rmsnorm_forward(xp.asarray(x), xp.asarray(w))
+            (dx, dw), db = K.gpu_rmsnorm_backward(xp.asarray(dy), xp.asarray(x), xp.asarray(w), rstd), None
+    outs = {"y": (y, ty), "dx": (dx, tx.grad), "dw": (dw, tw.grad)}
+    if db is not None:
+        outs["db"] = (db, tb.grad)
+    for name, (got, want) in outs.items():
+        got = backend.to_numpy(got)
+        flat = C == 1 or constant
+        require(not np.isnan(got).any(), f"{what}: {int(np.isnan(got).sum())} values of {name} are NaN (never "
+                "written, or computed from a NaN)",
+                hint="a row whose variance is 0 (one feature, or all values equal) needs the eps: rstd = "
+                     "1 / sqrt(var + eps)" if flat else REDUCE_HINT)
+        hint = None
+        if name in ("dw", "db") and N > 1:
+            hint = f"{name} sums over every row, each in its own block: atomicAdd into it (zeroed before the launch)"
+        elif name == "dx":
+            hint = "dx = rstd · (ĝ - mean(ĝ) - x̂ · mean(ĝ · x̂)) for LayerNorm, without mean(ĝ) for RMSNorm"
+        elif C > 128:
+            hint = "a row has more columns than the block has threads: each thread loops over c = t, t + THREADS, ..."
+        assert_close(got, want.detach().numpy(), what=f"{what}: {name}", rtol=2e-4, atol=2e-5, hint=hint)
+
+
+@task(points=2, timeout=240, needs=("kernels_compile", "layernorm_fused"))
+def test_gpu_layernorm(kit):
+    """The layernorm_forward and layernorm_backward kernels against PyTorch's autograd: one feature, a constant row, rows wider than the block, no bias."""
+    K = kit.p9("kernels")
+    _rows_written(K, "block_sum", "layernorm_forward", "layernorm_backward")
+    run, where = device_or_simulator("the fused kernels")
+    with run:
+        xp = backend.gpu_module()
+        for N, C, bias, constant in ((1, 1, True, False), (6, 37, True, True), (4, 300, False, False),
+                                     (3, 128, True, False)):
+            _norm_check(kit, K, "layernorm", bias, N, C, constant, where, xp)
+
+
+@task(points=2, timeout=240, needs=("kernels_compile", "rmsnorm_fused"))
+def test_gpu_rmsnorm(kit):
+    """The rmsnorm_forward and rmsnorm_backward kernels against PyTorch's autograd on the same kinds of rows."""
+    K = kit.p9("kernels")
+    _rows_written(K, "block_sum", "rmsnorm_forward", "rmsnorm_backward")
+    run, where = device_or_simulator("the fused kernels")
+    with run:
+        xp = backend.gpu_module()
+        for N, C, constant in ((1, 1, False), (6, 37, True), (4, 300, False), (3, 128, False)):
+            _norm_check(kit, K, "rmsnorm", False, N, C, constant, where, xp)

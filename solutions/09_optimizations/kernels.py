@@ -1,10 +1,11 @@
 """The kernels as CuPy ``RawKernel`` s, and their compilation to PTX with ``nvcc``. Given.
 
-``matmul_tiled.cu``, ``matmul_register.cu`` and ``flash_attention.cu`` beside this file are yours. ``compile_ptx``
-checks that a source compiles, on any machine with ``nvcc`` (no GPU needed); ``gpu_matmul``
-launches a kernel on the "cuda" device: a GPU through CuPy or, under ``SCRATCHGPT_FAKE_GPU=1``,
-the CPU stand-in, whose ``RawKernel`` runs the same source in :mod:`common.cudasim` (each
-block's threads taking turns, so a missing ``__syncthreads()`` shows every time).
+``matmul_tiled.cu``, ``matmul_register.cu``, ``flash_attention.cu`` and ``fused_rows.cu`` beside
+this file are yours. ``compile_ptx`` checks that a source compiles, on any machine with ``nvcc``
+(no GPU needed); the ``gpu_*`` functions launch a kernel on the "cuda" device: a GPU through
+CuPy or, under ``SCRATCHGPT_FAKE_GPU=1``, the CPU stand-in, whose ``RawKernel`` runs the same
+source in :mod:`common.cudasim` (each block's threads taking turns, so a missing
+``__syncthreads()`` shows every time).
 """
 
 from __future__ import annotations
@@ -32,7 +33,9 @@ def written(name: str, function: str | None = None) -> bool:
     release's stub line."""
     text = source(name)
     if function is not None:
-        start = text.find(f"void {function}(")
+        start = text.find(f" {function}(")
+        if start < 0:
+            raise ValueError(f"{name} has no function {function}")
         end = text.find('extern "C"', start + 1)
         text = text[start:] if end < 0 else text[start:end]
     return STUB not in text
@@ -126,3 +129,80 @@ def gpu_flash_backward(q, k, v, out, lse, dout, *, causal: bool = True, scale: f
            (q, k, v, dout, lse, dsum, dq, dk, dv, cp.int32(H), cp.int32(Hkv), cp.int32(T), cp.int32(D),
             cp.float32(scale), cp.int32(bool(causal))))
     return dq, dk, dv
+
+
+ROWS = "fused_rows.cu"
+ROW_THREADS = 128  # as #defined in fused_rows.cu
+
+
+def _rows(x, what: str):
+    if x.ndim != 2 or 0 in x.shape:
+        raise ValueError(f"{what}: expected a non-empty (N, C) array, got shape {x.shape}")
+    return x.shape
+
+
+def gpu_cross_entropy(logits, targets, *, ignore_index: int = -100):
+    """``(loss, dlogits)`` of your ``cross_entropy_fused`` kernel: ``logits`` ``(N, V)`` float32 and
+    ``targets`` ``(N,)`` ints on the "cuda" device; ``loss`` a float (the mean over rows not
+    ignored, 0.0 when all are), ``dlogits`` a device array (NaN before the kernel writes it)."""
+    cp = _device("gpu_cross_entropy")
+    N, V = _rows(logits, "gpu_cross_entropy")
+    logits = cp.ascontiguousarray(logits, dtype=cp.float32)
+    targets = cp.ascontiguousarray(targets, dtype=cp.int32)
+    n = int((targets != ignore_index).sum())
+    losses = cp.full((N,), cp.nan, dtype=cp.float32)
+    dlogits = cp.full((N, V), cp.nan, dtype=cp.float32)
+    kernel = cp.RawKernel(source(ROWS), "cross_entropy_fused")
+    kernel((N,), (ROW_THREADS,), (logits, targets, losses, dlogits, cp.int32(N), cp.int32(V), cp.int32(ignore_index),
+                                  cp.float32(1.0 / n if n else 0.0)))
+    return (float(losses.sum()) / n if n else 0.0), dlogits
+
+
+def gpu_layernorm_forward(x, w, b=None, eps: float = 1e-5):
+    """``(y, mean, rstd)`` of your ``layernorm_forward`` kernel on ``x`` ``(N, C)``."""
+    cp = _device("gpu_layernorm_forward")
+    N, C = _rows(x, "gpu_layernorm_forward")
+    x, w = (cp.ascontiguousarray(a, dtype=cp.float32) for a in (x, w))
+    bias = w if b is None else cp.ascontiguousarray(b, dtype=cp.float32)
+    y = cp.full((N, C), cp.nan, dtype=cp.float32)
+    mean, rstd = (cp.full((N,), cp.nan, dtype=cp.float32) for _ in range(2))
+    cp.RawKernel(source(ROWS), "layernorm_forward")(
+        (N,), (ROW_THREADS,), (x, w, bias, y, mean, rstd, cp.int32(N), cp.int32(C), cp.float32(eps),
+                               cp.int32(b is not None)))
+    return y, mean, rstd
+
+
+def gpu_layernorm_backward(dy, x, w, mean, rstd, *, bias: bool = True):
+    """``(dx, dw, db)`` of your ``layernorm_backward`` kernel (``db`` None without ``bias``)."""
+    cp = _device("gpu_layernorm_backward")
+    N, C = _rows(x, "gpu_layernorm_backward")
+    dy, x, w, mean, rstd = (cp.ascontiguousarray(a, dtype=cp.float32) for a in (dy, x, w, mean, rstd))
+    dx = cp.full((N, C), cp.nan, dtype=cp.float32)
+    dw, db = cp.zeros((C,), dtype=cp.float32), cp.zeros((C,), dtype=cp.float32)
+    cp.RawKernel(source(ROWS), "layernorm_backward")(
+        (N,), (ROW_THREADS,), (dy, x, w, mean, rstd, dx, dw, db, cp.int32(N), cp.int32(C), cp.int32(bias)))
+    return dx, dw, (db if bias else None)
+
+
+def gpu_rmsnorm_forward(x, w, eps: float = 1e-5):
+    """``(y, rstd)`` of your ``rmsnorm_forward`` kernel on ``x`` ``(N, C)``."""
+    cp = _device("gpu_rmsnorm_forward")
+    N, C = _rows(x, "gpu_rmsnorm_forward")
+    x, w = (cp.ascontiguousarray(a, dtype=cp.float32) for a in (x, w))
+    y = cp.full((N, C), cp.nan, dtype=cp.float32)
+    rstd = cp.full((N,), cp.nan, dtype=cp.float32)
+    cp.RawKernel(source(ROWS), "rmsnorm_forward")(
+        (N,), (ROW_THREADS,), (x, w, y, rstd, cp.int32(N), cp.int32(C), cp.float32(eps)))
+    return y, rstd
+
+
+def gpu_rmsnorm_backward(dy, x, w, rstd):
+    """``(dx, dw)`` of your ``rmsnorm_backward`` kernel."""
+    cp = _device("gpu_rmsnorm_backward")
+    N, C = _rows(x, "gpu_rmsnorm_backward")
+    dy, x, w, rstd = (cp.ascontiguousarray(a, dtype=cp.float32) for a in (dy, x, w, rstd))
+    dx = cp.full((N, C), cp.nan, dtype=cp.float32)
+    dw = cp.zeros((C,), dtype=cp.float32)
+    cp.RawKernel(source(ROWS), "rmsnorm_backward")((N,), (ROW_THREADS,), (dy, x, w, rstd, dx, dw, cp.int32(N),
+                                                                         cp.int32(C)))
+    return dx, dw
