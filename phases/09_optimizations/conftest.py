@@ -6,13 +6,14 @@ the reference solution.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import numpy as np
 import pytest
 import torch
 
-from common import load
+from common import backend, cudasim, load
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +45,12 @@ def qkv(B, H, Hkv, T, D, seed=0):
     g = np.random.default_rng(seed)
     return (g.standard_normal((B, H, T, D)), g.standard_normal((B, Hkv, T, D)), g.standard_normal((B, Hkv, T, D)),
             g.standard_normal((B, H, T, D)))
+
+
+def device_or_simulator(what: str):
+    """(context to run in, where): the GPU when there is one, else the CPU simulator; skip without both."""
+    if backend.gpu_available() and not backend.gpu_faked():
+        return contextlib.nullcontext(), "GPU"
+    if not cudasim.available():
+        pytest.skip(f"no GPU and no C++ compiler (g++) for the CPU simulator: make gpu-check runs {what}")
+    return backend.fake_gpu(), "CPU simulator"

@@ -21,9 +21,10 @@ __device__ float block_max(float v, float* buf) {
 // maximum m and sum l), the block combines them (M = max m, L = sum of l · exp(m - M)), and
 // lse = M + log L. Thread 0 writes losses[r] = lse - z[target] (0 for an ignored row); then
 // every thread writes its columns of the gradient, (exp(z - lse) - onehot) · inv_n, 0 on an
-// ignored row. inv_n = 1 / (rows not ignored), computed before the launch.
+// ignored row. inv_n[0] = 1 / (rows not ignored), computed on the device before the launch (a
+// pointer, so that the host never waits for it).
 extern "C" __global__ void cross_entropy_fused(const float* logits, const int* targets, float* losses,
-                                               float* dlogits, int N, int V, int ignore_index, float inv_n) {
+                                               float* dlogits, int N, int V, int ignore_index, const float* inv_n) {
     __shared__ float buf[THREADS];
     const int r = blockIdx.x, t = threadIdx.x;
     const float* z = logits + (size_t)r * V;

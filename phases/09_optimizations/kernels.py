@@ -143,19 +143,21 @@ def _rows(x, what: str):
 
 def gpu_cross_entropy(logits, targets, *, ignore_index: int = -100):
     """``(loss, dlogits)`` of your ``cross_entropy_fused`` kernel: ``logits`` ``(N, V)`` float32 and
-    ``targets`` ``(N,)`` ints on the "cuda" device; ``loss`` a float (the mean over rows not
-    ignored, 0.0 when all are), ``dlogits`` a device array (NaN before the kernel writes it)."""
+    ``targets`` ``(N,)`` ints on the "cuda" device; ``loss`` a 0-d device array (the mean over
+    rows not ignored, 0 when all are), ``dlogits`` a device array (NaN before the kernel writes
+    it). Nothing is read back to the host."""
     cp = _device("gpu_cross_entropy")
     N, V = _rows(logits, "gpu_cross_entropy")
     logits = cp.ascontiguousarray(logits, dtype=cp.float32)
     targets = cp.ascontiguousarray(targets, dtype=cp.int32)
-    n = int((targets != ignore_index).sum())
+    n = (targets != ignore_index).sum().astype(cp.float32)
+    inv_n = cp.ascontiguousarray(cp.where(n > 0, 1 / cp.maximum(n, 1), 0).astype(cp.float32).reshape(1))
     losses = cp.full((N,), cp.nan, dtype=cp.float32)
     dlogits = cp.full((N, V), cp.nan, dtype=cp.float32)
     kernel = cp.RawKernel(source(ROWS), "cross_entropy_fused")
     kernel((N,), (ROW_THREADS,), (logits, targets, losses, dlogits, cp.int32(N), cp.int32(V), cp.int32(ignore_index),
-                                  cp.float32(1.0 / n if n else 0.0)))
-    return (float(losses.sum()) / n if n else 0.0), dlogits
+                                  inv_n))
+    return (losses.sum() * inv_n[0]).astype(cp.float32), dlogits
 
 
 def gpu_layernorm_forward(x, w, b=None, eps: float = 1e-5):

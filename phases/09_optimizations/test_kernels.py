@@ -73,15 +73,6 @@ def test_gpu_matmul(kit):
                              "are loaded *and* before they are overwritten")
 
 
-def device_or_simulator(what: str):
-    """(context to run in, where): the GPU when there is one, else the CPU simulator; skip without both."""
-    if backend.gpu_available() and not backend.gpu_faked():
-        return contextlib.nullcontext(), "GPU"
-    if not cudasim.available():
-        pytest.skip(f"no GPU and no C++ compiler (g++) for the CPU simulator: make gpu-check runs {what}")
-    return backend.fake_gpu(), "CPU simulator"
-
-
 # (B, H, H_kv, T, D, causal): one token; a ragged last tile; exactly two tiles; three and a bit, with
 # four query heads on one key/value head; D at the kernel's limit; no mask.
 ATTENTION = [(1, 1, 1, 1, 4, True), (2, 4, 2, 45, 16, True), (1, 2, 2, 64, 64, True), (1, 4, 1, 100, 8, True),
@@ -102,7 +93,7 @@ def test_gpu_flash_forward(kit):
     K = kit.p9("kernels")
     if not K.written("flash_attention.cu", "flash_forward"):
         raise NotImplementedError("flash_attention.cu: flash_forward is not written yet (it still holds the stub line)")
-    run, where = device_or_simulator("the flash kernels")
+    run, where = kit.device_or_simulator("the flash kernels")
     with run:
         xp = backend.gpu_module()
         for B, H, Hkv, T, D, causal in [(1, 2, 1, 40, 8, True)] + ATTENTION:   # the large scores first
@@ -138,7 +129,7 @@ def test_gpu_flash_backward(kit):
     if not K.written("flash_attention.cu", "flash_backward"):
         raise NotImplementedError("flash_attention.cu: flash_backward is not written yet (it still holds the stub "
                                   "line)")
-    run, where = device_or_simulator("the flash kernels")
+    run, where = kit.device_or_simulator("the flash kernels")
     with run:
         xp = backend.gpu_module()
         for B, H, Hkv, T, D, causal in ATTENTION:
@@ -181,7 +172,7 @@ def test_gpu_cross_entropy(kit):
     """The cross_entropy_fused kernel against PyTorch: rows shorter and longer than the block, V = 1, ignored rows, logits of 1e4, every row ignored."""
     K = kit.p9("kernels")
     _rows_written(K, "block_sum", "block_max", "cross_entropy_fused")
-    run, where = device_or_simulator("the fused kernels")
+    run, where = kit.device_or_simulator("the fused kernels")
     g = np.random.default_rng(9)
     cases = [(3, 1, "a vocabulary of one"), (5, 50, "rows shorter than the block"), (4, 129, "one column more than "
              "the block's 128 threads"), (6, 1000, "rows of many columns per thread")]
@@ -199,7 +190,7 @@ def test_gpu_cross_entropy(kit):
             what = f"cross_entropy_fused kernel on the {where}, logits ({N}, {V}) [{why}]"
             with calling(what):
                 loss, grad = K.gpu_cross_entropy(xp.asarray(z), xp.asarray(t.astype(np.int32)))
-                grad = backend.to_numpy(grad)
+                loss, grad = float(backend.to_numpy(loss)), backend.to_numpy(grad)
             require(np.isfinite(loss) and not np.isnan(grad).any(),
                     f"{what}: the loss is {loss} and {int(np.isnan(grad).sum())} gradient values are NaN",
                     hint="shift by the running maximum (exp(z - m)); every column of every row is written, 0 on "
@@ -213,6 +204,7 @@ def test_gpu_cross_entropy(kit):
         with calling("cross_entropy_fused kernel with every target ignored"):
             loss, grad = K.gpu_cross_entropy(xp.asarray(g.standard_normal((3, 5)).astype(np.float32)),
                                              xp.asarray(np.full(3, -100, np.int32)))
+            loss = float(backend.to_numpy(loss))
         require(loss == 0.0 and not backend.to_numpy(grad).any(), "with every row ignored the loss is 0 and the "
                 f"gradient 0, got loss {loss} and gradient {backend.to_numpy(grad).ravel()[:4]}...")
 
@@ -264,7 +256,7 @@ def test_gpu_layernorm(kit):
     """The layernorm_forward and layernorm_backward kernels against PyTorch's autograd: one feature, a constant row, rows wider than the block, no bias."""
     K = kit.p9("kernels")
     _rows_written(K, "block_sum", "layernorm_forward", "layernorm_backward")
-    run, where = device_or_simulator("the fused kernels")
+    run, where = kit.device_or_simulator("the fused kernels")
     with run:
         xp = backend.gpu_module()
         for N, C, bias, constant in ((1, 1, True, False), (6, 37, True, True), (4, 300, False, False),
@@ -277,7 +269,7 @@ def test_gpu_rmsnorm(kit):
     """The rmsnorm_forward and rmsnorm_backward kernels against PyTorch's autograd on the same kinds of rows."""
     K = kit.p9("kernels")
     _rows_written(K, "block_sum", "rmsnorm_forward", "rmsnorm_backward")
-    run, where = device_or_simulator("the fused kernels")
+    run, where = kit.device_or_simulator("the fused kernels")
     with run:
         xp = backend.gpu_module()
         for N, C, constant in ((1, 1, False), (6, 37, True), (4, 300, False), (3, 128, False)):
