@@ -51,3 +51,26 @@ def test_without_a_gpu_cuda_fails_in_one_sentence_and_auto_falls_back(tmp_path):
     auto = train("--no-sample", *small_run(tmp_path, device="auto", grad_accum=2, max_steps=3, eval_every=3), gpu="none")
     assert auto.returncode == 0, auto.stderr
     assert 'device = "auto": no GPU found, training on the CPU' in auto.stderr and "device cpu" in auto.stderr
+
+
+def test_fused_run_on_the_simulator_learns_as_the_plain_one(tmp_path):
+    """fused = true: phase 09's kernels (on the CPU simulator) in phase 08's step; the losses follow the plain
+    run's step by step, and the model tells its story on the CPU afterwards."""
+    from common import cudasim
+    if not cudasim.available():
+        import pytest
+        pytest.skip("no C++ compiler for the CPU simulator")
+    losses = {}
+    for fused in (False, True):
+        out = tmp_path / f"fused_{fused}"
+        out.mkdir()
+        args = small_run(out, device="cuda", log_every=1, max_steps=4, fused=fused)
+        proc = train(*args, gpu="1", timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        assert ("fused: phase 09's kernels" in proc.stderr) == fused, proc.stderr
+        losses[fused] = [json.loads(line)["train_loss"] for line in (out / "run" / "log.jsonl").read_text().splitlines()]
+        assert proc.stdout.strip(), "no story printed"
+    assert len(losses[True]) == 4 and np.allclose(losses[True], losses[False], rtol=1e-4), losses
+    (tmp_path / "bad").mkdir()
+    refused = train(*small_run(tmp_path / "bad", device="cuda", fused=True, precision="fp16"), gpu="1")
+    assert refused.returncode != 0 and "fused = true runs phase 09's float32 kernels" in refused.stderr, refused.stderr

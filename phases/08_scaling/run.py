@@ -124,6 +124,15 @@ def run(cfg, *, resume: bool = False, progress: bool = True, say=print) -> dict:
     if resume and not found:
         say(f"no checkpoint at {ckpt}: starting from step 0")
     model, optimizer, rngs, scaler, master, step, info = build(cfg, device, ckpt if found else None, say)
+    fused = contextlib.nullcontext  # a fresh context for every step
+    if cfg.fused:
+        if device != "cuda":
+            raise ValueError("fused = true runs phase 09's kernels, which need device = 'cuda' (a GPU, or "
+                             "SCRATCHGPT_FAKE_GPU=1 for the CPU simulator)")
+        fused_ops = load(9, "fused_ops")
+        fused_ops.fuse(model)
+        fused = fused_ops.fused_loss
+        say("fused: phase 09's kernels for attention, norms and loss")
     if found:
         if info.get("tokenizer") != tok_id:
             raise ValueError(f"{ckpt} was trained with another tokenizer: start a new run in another out_dir")
@@ -165,7 +174,7 @@ def run(cfg, *, resume: bool = False, progress: bool = True, say=print) -> dict:
             lr = _schedule.cosine_lr(step, cfg.lr, cfg.min_lr, cfg.warmup_steps, cfg.cosine_steps)
             x, y = _batches.get_batch(train_tokens, cfg.batch_size, cfg.block_size, rngs["batch"])
             micro = split_batch(to_device(x, device), to_device(y, device), cfg.grad_accum)
-            with np.errstate(over="ignore", invalid="ignore"):  # float16 overflows by design: the scaler handles it
+            with np.errstate(over="ignore", invalid="ignore"), fused():  # float16 overflows by design: the scaler handles it
                 stats = train_step(model, optimizer, micro, lr=lr, grad_clip=cfg.grad_clip, scaler=scaler, master=master)
             step += 1
             window_steps += 1
@@ -221,6 +230,8 @@ def run(cfg, *, resume: bool = False, progress: bool = True, say=print) -> dict:
     if master is not None:                              # the story is told on the CPU, in float32
         for p, m in zip(master.params, master.master):
             p.data = m.data
+    if cfg.fused:                                       # and with phase 05's plain layers
+        load(9, "fused_ops").unfuse(model)
     to_device(model, "cpu")
     write_atomic(out / "speed.json", json.dumps({"device": name, "arithmetic": math_kind, **speed}, indent=1))
     return {"step": step, "val_loss": val_loss, "elapsed": elapsed, "interrupted": interrupted,

@@ -84,6 +84,7 @@ class TrainConfig:
     tf32: bool = False  # float32 matrix products on TF32 tensor cores (Ampere GPUs and later)
     grad_accum: int = 1  # micro-batches per step: batch_size rows in grad_accum pieces
     log_every: int = 10  # phase 08 reads the loss from the device every log_every steps
+    fused: bool = False  # phase 09's kernels for attention, norms and loss (a GPU, or the CPU simulator)
     # evaluation, logging, checkpoints
     eval_every: int = 100
     eval_batches: int = 20  # validation batches, the same ones at every evaluation
@@ -194,8 +195,9 @@ def _suggest(key: str) -> str:
 
 
 def needs_phase8(cfg: TrainConfig) -> bool:
-    """True when the run asks for more than phase 06's loop does: a GPU, float16, TF32 or accumulation."""
-    return cfg.device != "cpu" or cfg.precision != "fp32" or cfg.tf32 or cfg.grad_accum != 1
+    """True when the run asks for more than phase 06's loop does: a GPU, float16, TF32, accumulation
+    or phase 09's fused kernels."""
+    return cfg.device != "cpu" or cfg.precision != "fp32" or cfg.tf32 or cfg.grad_accum != 1 or cfg.fused
 
 
 def validate(cfg: TrainConfig, where: str = "the config") -> None:
@@ -217,6 +219,9 @@ def validate(cfg: TrainConfig, where: str = "the config") -> None:
         raise ConfigError(f"{where}: device must be 'auto', 'cpu' or 'cuda', got {cfg.device!r}")
     if cfg.precision not in ("fp32", "fp16"):
         raise ConfigError(f"{where}: precision must be 'fp32' or 'fp16', got {cfg.precision!r}")
+    if cfg.fused and (cfg.precision != "fp32" or cfg.dropout > 0):
+        raise ConfigError(f"{where}: fused = true runs phase 09's float32 kernels, which have no dropout: it needs "
+                          f"precision = 'fp32' and dropout = 0, got {cfg.precision!r} and {cfg.dropout}")
     if cfg.batch_size % cfg.grad_accum:
         raise ConfigError(f"{where}: grad_accum = {cfg.grad_accum} must divide batch_size = {cfg.batch_size} "
                           f"(each micro-batch holds batch_size / grad_accum rows)")

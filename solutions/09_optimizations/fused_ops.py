@@ -135,6 +135,14 @@ def fuse(model, *, attention: bool = True, norms: bool = True):
     return model
 
 
+def unfuse(model):
+    """Undo :func:`fuse`: phase 05's plain modules again, in place (to run on the CPU); returns ``model``."""
+    for module in model.modules():
+        if type(module) in (FusedAttention, FusedLayerNorm, FusedRMSNorm):
+            module.__class__ = type(module).__mro__[1]
+    return model
+
+
 def fused_lm_loss(model, x, y):
     """Phase 08's ``lm_loss`` with :func:`fused_cross_entropy` (float32 logits)."""
     logits = model(x)
