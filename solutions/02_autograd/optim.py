@@ -115,13 +115,18 @@ class Adam(Optimizer):
             if i not in self.state:
                 self.state[i] = {"m": xp.zeros_like(p.data), "v": xp.zeros_like(p.data)}
             m, v = self.state[i]["m"], self.state[i]["v"]
-            m *= beta1  # in place: allocating big temporaries costs more than the arithmetic
-            m += (1 - beta1) * g
+            # In place, with one scratch array: allocating big temporaries costs more than the arithmetic.
+            work = xp.multiply(g, 1 - beta1)
+            m *= beta1
+            m += work                                   # m = beta1 m + (1 - beta1) g
+            xp.multiply(g, g, out=work)
+            work *= 1 - beta2
             v *= beta2
-            v += (1 - beta2) * (g * g)
-            denom = xp.sqrt(v / bias2)
-            denom += self.eps
-            update = m * (self.lr / bias1)
-            update /= denom
+            v += work                                   # v = beta2 v + (1 - beta2) g²
+            denom = xp.divide(v, bias2, out=work)
+            xp.sqrt(denom, out=denom)
+            denom += self.eps                           # sqrt(v_hat) + eps
+            update = xp.divide(m, denom, out=work)
+            update *= self.lr / bias1                   # lr m_hat / (sqrt(v_hat) + eps)
             p.data -= update
         ### END SOLUTION

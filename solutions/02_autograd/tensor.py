@@ -405,7 +405,9 @@ class Tensor:
             if a.ndim == 1:
                 g = g[..., None, :]
             ga = gb = None
-            if a.requires_grad:
+            if a.requires_grad and B.ndim == 2 and A.ndim > 2:
+                ga = (g.reshape(-1, g.shape[-1]) @ B.T).reshape(a.shape)
+            elif a.requires_grad:
                 ga = _unbroadcast(g @ xp.swapaxes(B, -1, -2), A.shape).reshape(a.shape)
             if b.requires_grad:
                 if B.ndim == 2 and A.ndim > 2:  # (..., k) @ (k, m): one big product, no batch of copies
@@ -415,7 +417,11 @@ class Tensor:
                 gb = gb.reshape(b.shape)
             return ga, gb
 
-        return Tensor._make(a.data @ b.data, (a, b), backward, "@")
+        if a.ndim > 2 and b.ndim == 2:  # (..., k) @ (k, m) as one 2-D product: BLAS's fastest case
+            out = (a.data.reshape(-1, a.shape[-1]) @ b.data).reshape(*a.shape[:-1], b.shape[1])
+        else:
+            out = a.data @ b.data
+        return Tensor._make(out, (a, b), backward, "@")
         ### END SOLUTION
 
     def __rmatmul__(self, other) -> Tensor:
@@ -613,15 +619,36 @@ class Tensor:
         """GELU, tanh approximation (GPT-2's): ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
         a = self
         ### BEGIN SOLUTION
+        # The same formulas as below, computed in place: each step reuses one buffer instead of
+        # allocating a temporary (GELU runs on the widest activations of a GPT).
         xp = a.xp
         x = a.data
-        c = math.sqrt(2.0 / math.pi)
-        t = xp.tanh(c * (x + 0.044715 * x * x * x))
-        out = 0.5 * x * (1 + t)
+        c, k = math.sqrt(2.0 / math.pi), 0.044715
+        t = x * x                                  # t = tanh(c (x + k x³)) = tanh(c x (1 + k x²))
+        t *= k
+        t += 1
+        t *= x
+        t *= c
+        xp.tanh(t, out=t)
+        out = t + 1                                # out = 0.5 x (1 + t)
+        out *= x
+        out *= 0.5
 
         def backward(g):
-            dt = c * (1 + 3 * 0.044715 * x * x)
-            return (g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dt),)
+            # d out / dx = 0.5 (1 + t) + 0.5 x (1 - t²) · c (1 + 3 k x²)
+            d = x * x
+            d *= 3 * k
+            d += 1
+            d *= 0.5 * c
+            d *= x                                 # 0.5 x · dt, with dt = c (1 + 3 k x²)
+            s = t * t
+            xp.subtract(1, s, out=s)
+            d *= s                                 # 0.5 x (1 - t²) dt
+            xp.multiply(t, 0.5, out=s)
+            s += 0.5
+            d += s                                 # + 0.5 (1 + t)
+            d *= g
+            return (d,)
 
         return Tensor._make(out, (a,), backward, "gelu")
         ### END SOLUTION

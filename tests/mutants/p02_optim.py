@@ -13,12 +13,14 @@ MUTANTS = [
      "says": ["momentum"]},
     # Adam's epsilon and bias correction
     {"name": "p02_adam_eps_inside_sqrt", "phase": 2, "module": "optim.py", "task": "optim_adam",
-     "old": "            denom = xp.sqrt(v / bias2)\n            denom += self.eps\n",
-     "new": "            denom = xp.sqrt(v / bias2 + self.eps)\n",
+     "old": "            denom = xp.divide(v, bias2, out=work)\n            xp.sqrt(denom, out=denom)\n",
+     "new": "            denom = xp.divide(v, bias2, out=work)\n            denom += self.eps\n            xp.sqrt(denom, out=denom)\n            denom -= self.eps\n",
      "says": ["eps is inside the square root"]},
     {"name": "p02_adam_eps_before_correction", "phase": 2, "module": "optim.py", "task": "optim_adam",
-     "old": "            denom = xp.sqrt(v / bias2)\n            denom += self.eps\n",
-     "new": "            denom = xp.sqrt(v)\n            denom += self.eps\n            denom /= bias2 ** 0.5\n",
+     "old": ("            denom = xp.divide(v, bias2, out=work)\n            xp.sqrt(denom, out=denom)\n"
+             "            denom += self.eps                           # sqrt(v_hat) + eps\n"),
+     "new": ("            denom = xp.sqrt(v, out=work)\n            denom += self.eps\n"
+             "            denom /= bias2 ** 0.5\n"),
      "says": ["eps", "before the bias correction"]},
     {"name": "p02_adam_no_bias_correction", "phase": 2, "module": "optim.py", "task": "optim_adam",
      "old": "        bias1, bias2 = 1 - beta1**self.t, 1 - beta2**self.t", "new": "        bias1, bias2 = 1.0, 1.0",
@@ -37,10 +39,15 @@ MUTANTS = [
 
 ALTERNATIVES = [
     {"name": "p02_alt_adam_fresh_arrays", "phase": 2, "module": "optim.py", "task": "optim_adam",
-     "old": ("            m *= beta1  # in place: allocating big temporaries costs more than the arithmetic\n"
-             "            m += (1 - beta1) * g\n            v *= beta2\n            v += (1 - beta2) * (g * g)\n"
-             "            denom = xp.sqrt(v / bias2)\n            denom += self.eps\n            update = m * (self.lr / bias1)\n"
-             "            update /= denom\n            p.data -= update\n"),
+     "old": ("            work = xp.multiply(g, 1 - beta1)\n            m *= beta1\n"
+             "            m += work                                   # m = beta1 m + (1 - beta1) g\n"
+             "            xp.multiply(g, g, out=work)\n            work *= 1 - beta2\n            v *= beta2\n"
+             "            v += work                                   # v = beta2 v + (1 - beta2) g²\n"
+             "            denom = xp.divide(v, bias2, out=work)\n            xp.sqrt(denom, out=denom)\n"
+             "            denom += self.eps                           # sqrt(v_hat) + eps\n"
+             "            update = xp.divide(m, denom, out=work)\n"
+             "            update *= self.lr / bias1                   # lr m_hat / (sqrt(v_hat) + eps)\n"
+             "            p.data -= update\n"),
      "new": ("            m = self.state[i][\"m\"] = beta1 * m + (1 - beta1) * g\n"
              "            v = self.state[i][\"v\"] = beta2 * v + (1 - beta2) * g * g\n"
              "            p.data -= (self.lr * (m / bias1) / (xp.sqrt(v / bias2) + self.eps)).astype(p.data.dtype)\n")},
