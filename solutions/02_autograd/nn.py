@@ -196,8 +196,21 @@ class Linear(Module):
         """``x``: a Tensor (or array) ``(..., in_features)``; returns ``(..., out_features)``."""
         ### BEGIN SOLUTION
         x = x if isinstance(x, Tensor) else Tensor(x)
-        out = x @ self.weight
-        return out if self.bias is None else out + self.bias
+        if self.bias is None:
+            return x @ self.weight
+        # x @ weight + bias as one node, what autograd would compute with two, less a pass: the
+        # bias goes in place into the product's fresh array, and its gradient sums g's rows.
+        W, b = self.weight, self.bias
+        rows = x.data.reshape(-1, self.in_features)
+        out = rows @ W.data
+        out += b.data
+
+        def backward(g):
+            g = g.reshape(-1, self.out_features)
+            gx = (g @ W.data.T).reshape(x.shape) if x.requires_grad else None
+            return gx, rows.T @ g, g.sum(axis=0)
+
+        return Tensor._make(out.reshape(*x.shape[:-1], self.out_features), (x, W, b), backward, "linear")
         ### END SOLUTION
 
 
