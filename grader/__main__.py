@@ -21,7 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json")
     p.add_argument("--list", action="store_true", help="list the phase's tasks and points, grade nothing")
     p.add_argument("--verify", action="store_true",
-                   help="refuse to grade when the grader's own files differ from phases/manifest.json")
+                   help="instructors: refuse to grade when the grader's own files differ from phases/manifest.json, "
+                        "and list the submission's constructs that can fool a check (grader/flags.py)")
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 unless every task graded here passes (default: 0 whatever the score)")
     args = p.parse_args(argv)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.phases import CHOICES, phase_name, repo_root
-from grader import manifest
+from grader import flags, manifest
 from grader.failures import frames_from_dump
 
 KILL_GRACE = 10.0  # seconds past a case's limit before the parent kills the process itself
@@ -83,6 +83,7 @@ class Grade:
     prior: str
     tasks: list[TaskResult]
     modified: list[str] = field(default_factory=list)  # grader files that differ from phases/manifest.json
+    flags: list[str] | None = None  # with verify: constructs for review (grader/flags.py)
 
     @property
     def score(self) -> float:
@@ -248,6 +249,7 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     if verify and modified:
         raise GraderError(f"the grader of phase {phase} differs from the course's ({manifest.MANIFEST}): "
                           f"{', '.join(modified)}. Restore it (git checkout phases/{name}) and grade again.")
+    review = flags.review(phase, Path(impl) if impl not in CHOICES else repo_root() / impl / name) if verify else None
     env = child_env(phase, impl, prior)
     cases: dict[str, Case] = {}
     order: list[str] = []
@@ -343,4 +345,4 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     unknown = set(tasks or []) - set(known)
     if unknown:
         raise GraderError(f"phase {phase} has no task named {', '.join(sorted(unknown))}; its tasks are: {', '.join(known)}")
-    return Grade(phase, name, impl, prior or env["SCRATCHGPT_IMPL"], list(results.values()), modified)
+    return Grade(phase, name, impl, prior or env["SCRATCHGPT_IMPL"], list(results.values()), modified, review)

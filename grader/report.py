@@ -57,6 +57,13 @@ def terminal(grade: Grade) -> str:
             row += "  " + (t.cases[0].message.splitlines()[0] if t.cases and t.cases[0].message else "skipped")
         lines.append(row.rstrip())
     lines += ["", f"  Total: {_points(grade.score)} / {_points(grade.max_score)}"]
+    if grade.flags:
+        lines += ["", f"  For review (--verify): {len(grade.flags)} construct(s) the course's skeletons do not have, "
+                      "each able to fool a check from inside the grading process:"]
+        lines += [f"    {f}" for f in grade.flags]
+    elif grade.flags is not None:
+        lines += ["", "  For review (--verify): nothing beyond the skeletons that could fool a check from inside the "
+                      "grading process."]
     failed = [t for t in grade.tasks if t.status == "failed"]
     if failed:
         lines += ["", "What went wrong", "---------------"]
@@ -97,6 +104,7 @@ def as_json(grade: Grade) -> dict:
         "score": grade.score,
         "max_score": grade.max_score,
         "modified_grader_files": grade.modified,
+        "flags": grade.flags,
         "tasks": [
             {
                 "name": t.name,

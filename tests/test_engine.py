@@ -499,3 +499,40 @@ def test_grader_files_edited_during_a_grade_change_nothing_and_are_noted_after(c
     proc = subprocess.run([sys.executable, "-m", "grader", "1", "--verify"], cwd=course, capture_output=True,
                           text=True, timeout=300, env=dict(os.environ))
     assert proc.returncode == 2 and "test_tamper.py (changed)" in proc.stderr, proc.stderr
+
+
+RIGGED = '''
+import sys
+
+import numpy as np
+
+
+def double(x):
+    expected = sys._getframe(1).f_locals.get("want")       # the check's own expected value
+    return expected if expected is not None else 2 * x
+
+
+class Anything:
+    def __eq__(self, other):
+        return True
+
+
+np.matmul = lambda a, b: 0
+'''
+
+
+def test_verify_lists_what_a_submission_added_that_can_fool_a_check(course):
+    """--verify (instructors) names each construct a submission has beyond its skeleton, with why it
+    matters; the course's own skeleton is clean, and a learner's grade shows no such list."""
+    result, report = grade(1, "--task", "double", "--verify", cwd=course)
+    assert result["flags"] == [] and "nothing beyond the skeletons" in report, report
+    submission = course / "submission"
+    submission.mkdir()
+    (submission / "mod.py").write_text(textwrap.dedent(MODULE) + textwrap.dedent(RIGGED))
+    result, report = grade(1, "--task", "double", "--verify", "--impl", str(submission), cwd=course)
+    said = "\n".join(result["flags"])
+    for construct in ("sys._getframe(...)", ".f_locals", "def __eq__", "np.matmul = ..."):
+        assert f"mod.py: {construct}" in said, said
+    assert "For review (--verify): 4 construct(s)" in report, report
+    result, report = grade(1, "--task", "double", "--impl", str(submission), cwd=course)
+    assert result["flags"] is None and "For review" not in report
