@@ -32,7 +32,7 @@ grade: $(VENV)/.installed  ## grade a phase: make grade PHASE=N
 	@test -n "$(PHASE)" || { echo "Say which phase: make grade PHASE=1"; exit 2; }
 	@$(PY) -m grader $(PHASE) $(if $(IMPL),--impl $(IMPL)) $(if $(PRIOR),--prior $(PRIOR)) \
 		$(if $(TASK),--task $(TASK)) $(if $(JSON),--json $(JSON)) $(if $(GRADESCOPE),--gradescope $(GRADESCOPE)) \
-		$(if $(STRICT),--strict) $(if $(VERIFY),--verify)
+		$(if $(STRICT),--strict) $(if $(VERIFY),--verify) $(if $(HIDDEN),--hidden $(HIDDEN))
 
 train: $(VENV)/.installed  ## train a GPT: make train CONFIG=configs/demo.toml [IMPL=solutions] [SET="lr=1e-3 max_steps=500"] [RESUME=1]
 	@test -n "$(CONFIG)" || { echo "Say which config: make train CONFIG=configs/demo.toml"; exit 2; }
@@ -72,9 +72,9 @@ course: $(VENV)/.installed-instructor  ## lay out an nbgrader course: make cours
 	@test -n "$(DEST)" || { echo "Say where: make course DEST=../course"; exit 2; }
 	$(PY) -m grader.course $(DEST) $(PHASE)
 
-gradescope: $(VENV)/.installed  ## a Gradescope autograder for a phase: make gradescope PHASE=N (writes gradescope/NN_name.zip)
+gradescope: $(VENV)/.installed  ## a Gradescope autograder for a phase: make gradescope PHASE=N [HIDDEN=dir] (writes gradescope/NN_name.zip)
 	@test -n "$(PHASE)" || { echo "Say which phase: make gradescope PHASE=1"; exit 2; }
-	@$(PY) -m grader.gradescope $(PHASE)
+	@$(PY) -m grader.gradescope $(PHASE) $(if $(HIDDEN),--hidden $(HIDDEN))
 
 bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run): make bench [BENCH=name] [IMPL=phases]
 	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,$(filter-out bench/gpu_check.py,$(wildcard bench/*.py))); do \

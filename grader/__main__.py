@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="code of the earlier phases (default: the same as --impl)")
     p.add_argument("--task", action="append", default=[], help="grade only this task (repeatable)")
     p.add_argument("--tests-dir", default=None, help="folder of the grader's test_*.py (default: the phase's folder)")
+    p.add_argument("--hidden", metavar="DIR", default=None,
+                   help="instructors: a folder of test_*.py whose cases join the phase's tasks of the same name")
     p.add_argument("--json", metavar="PATH", help="also write the result as JSON")
     p.add_argument("--gradescope", metavar="PATH", help="also write Gradescope's results.json")
     p.add_argument("--list", action="store_true", help="list the phase's tasks and points, grade nothing")
@@ -28,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         grade = engine.run(args.phase, impl=args.impl, prior=args.prior, tasks=args.task,
-                           tests_dir=args.tests_dir, list_only=args.list, verify=args.verify)
+                           tests_dir=args.tests_dir, list_only=args.list, verify=args.verify,
+                           hidden=args.hidden)
     except (engine.GraderError, LookupError) as exc:
         print(f"grader: {exc}", file=sys.stderr)
         return 2

@@ -232,13 +232,19 @@ def handout_tasks(readme: Path) -> list[str]:
     return re.findall(r"^\|\s*`([a-z0-9_]+)`\s*\|", section.group(1), re.M) if section else []
 
 
+HIDDEN_PREFIX = "test_hidden_"
+
+
 def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: list[str] | None = None,
-        tests_dir: Path | None = None, list_only: bool = False, verify: bool = False) -> Grade:
+        tests_dir: Path | None = None, list_only: bool = False, verify: bool = False,
+        hidden: Path | None = None) -> Grade:
     """Grade phase ``phase``: ``impl`` is 'phases', 'solutions' or a folder of the phase's modules.
 
     The grader's files are read once, here: every pytest process gets a fresh copy of them, so
     nothing done during the grade changes what it checks. ``verify`` refuses to grade when they
-    differ from ``phases/manifest.json`` (the course's own phase folder only)."""
+    differ from ``phases/manifest.json`` (the course's own phase folder only). ``hidden``: a
+    folder of an instructor's ``test_*.py`` whose cases join the phase's tasks of the same name
+    (with the same points), graded beside the phase's own."""
     name = phase_name(phase)
     own = (repo_root() / "phases" / name).resolve()
     tests_dir = Path(tests_dir or own).resolve()
@@ -246,6 +252,12 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     if not any(n.startswith("test_") for n in snapshot):
         raise GraderError(f"phase {phase} ({name}) has no grader yet: there is no test_*.py in {tests_dir}")
     modified = manifest.differences(name, snapshot) if tests_dir == own else []
+    hidden = hidden or os.environ.get("SCRATCHGPT_HIDDEN") or None   # nbgrader's autograde reads it from there
+    if hidden is not None:
+        extra = sorted(Path(hidden).glob("test_*.py"))
+        if not extra:
+            raise GraderError(f"hidden tests: {hidden} holds no test_*.py")
+        snapshot.update({HIDDEN_PREFIX + p.name.removeprefix("test_"): p.read_bytes() for p in extra})
     if verify and modified:
         raise GraderError(f"the grader of phase {phase} differs from the course's ({manifest.MANIFEST}): "
                           f"{', '.join(modified)}. Restore it (git checkout phases/{name}) and grade again.")
@@ -333,6 +345,14 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     for cid in order:
         c = cases[cid]
         results.setdefault(c.task, TaskResult(c.task, c.title, c.points)).cases.append(c)
+    visible = {c.task: c.points for c in cases.values() if not c.id.startswith(HIDDEN_PREFIX)}
+    for c in cases.values():
+        if c.id.startswith(HIDDEN_PREFIX) and visible.get(c.task, c.points) != c.points:
+            raise GraderError(f"hidden test {c.id} gives task {c.task} {c.points:g} points, the phase's grader "
+                              f"{visible[c.task]:g}: a hidden case must declare its task's points")
+        if c.id.startswith(HIDDEN_PREFIX) and c.task not in visible:
+            raise GraderError(f"hidden test {c.id} belongs to no task of phase {phase} ({c.task!r}): hidden "
+                              f"cases join the phase's tasks, named as in its grader")
     unknown_needs = declared_needs - set(known)
     if unknown_needs:
         raise GraderError(f"the grader of phase {phase} says a task needs {', '.join(sorted(unknown_needs))}, "

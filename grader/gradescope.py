@@ -50,7 +50,9 @@ WORK=$(mktemp -d)
 for f in {modules}; do
     if [ -f "$SUBMISSION/$f" ]; then cp "$SUBMISSION/$f" "$WORK/$f"; else cp "phases/{name}/$f" "$WORK/$f"; fi
 done
-"$PY" -m grader {phase} --impl "$WORK" --prior solutions --tests-dir "phases/{name}" \\
+HIDDEN=()
+if [ -d "$ROOT/source/hidden" ]; then HIDDEN=(--hidden "$ROOT/source/hidden"); fi
+"$PY" -m grader {phase} --impl "$WORK" --prior solutions --tests-dir "phases/{name}" "${{HIDDEN[@]}}" \\
     --gradescope "$ROOT/results/results.json"
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
@@ -81,8 +83,9 @@ def source_files(root: Path, phase: int) -> list[Path]:
     return out
 
 
-def build(phase: int, out_dir: Path) -> Path:
-    """Write ``out_dir/NN_name.zip``; return its path."""
+def build(phase: int, out_dir: Path, hidden: Path | None = None) -> Path:
+    """Write ``out_dir/NN_name.zip``; return its path. ``hidden``: a folder of test_*.py whose cases
+    join the phase's tasks (see ``python -m grader --hidden``), packed as ``source/hidden/``."""
     root = repo_root()
     name = phase_name(phase)
     if not any((root / "phases" / name).glob("test_*.py")):
@@ -94,6 +97,8 @@ def build(phase: int, out_dir: Path) -> Path:
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for rel in source_files(root, phase):
             z.write(root / rel, f"source/{rel.as_posix()}")
+        for test in sorted(Path(hidden).glob("test_*.py")) if hidden else ():
+            z.write(test, f"source/hidden/{test.name}")
         for arcname, text in (("setup.sh", SETUP),
                               ("run_autograder", RUN.format(phase=phase, name=name, first=modules[0],
                                                             modules=" ".join(modules)))):
@@ -108,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m grader.gradescope", description="Build a phase's Gradescope autograder.")
     p.add_argument("phase", type=int)
     p.add_argument("--out", default="gradescope", help="folder for the zip (default: gradescope/)")
+    p.add_argument("--hidden", default=None, help="a folder of test_*.py with hidden cases of the phase's tasks")
     args = p.parse_args(argv)
-    path = build(args.phase, Path(args.out))
+    if args.hidden and not any(Path(args.hidden).glob("test_*.py")):
+        raise SystemExit(f"--hidden {args.hidden}: no test_*.py there")
+    path = build(args.phase, Path(args.out), Path(args.hidden) if args.hidden else None)
     print(f"{path}: upload it as the autograder of phase {args.phase:02d} (Gradescope: Configure Autograder, zip file)")
     return 0
 

@@ -536,3 +536,34 @@ def test_verify_lists_what_a_submission_added_that_can_fool_a_check(course):
     assert "For review (--verify): 4 construct(s)" in report, report
     result, report = grade(1, "--task", "double", "--impl", str(submission), cwd=course)
     assert result["flags"] is None and "For review" not in report
+
+
+HIDDEN_TESTS = '''
+from common import load
+from grader import task
+
+
+@task(points=2, timeout=20)
+def test_double():
+    """a hidden case of the double task."""
+    assert load(1, "mod").double(-4) == -9, "double(-4) should be -9 (a case the learner never saw)"
+'''
+
+
+def test_hidden_cases_join_their_task(course, tmp_path):
+    """--hidden DIR: an instructor's cases join the phase's task of the same name and share its
+    points; a hidden case of a task the phase does not have, or with other points, is refused."""
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_extra.py").write_text(textwrap.dedent(HIDDEN_TESTS))
+    result, report = grade(1, "--task", "double", "--hidden", str(hidden), cwd=course)
+    t = tasks_of(result)["double"]
+    assert (t["score"], t["max_score"], len(t["cases"])) == (1, 2, 2), report
+    assert "should be -9" in t["message"], report
+    for text, says in ((HIDDEN_TESTS.replace("points=2", "points=5"), "must declare its task's points"),
+                       (HIDDEN_TESTS.replace("def test_double", "def test_triple"), "belongs to no task")):
+        (hidden / "test_extra.py").write_text(textwrap.dedent(text))
+        what = "--task triple" if "triple" in text else "--task double"
+        proc = subprocess.run([sys.executable, "-m", "grader", "1", *what.split(), "--hidden", str(hidden)], cwd=course,
+                              capture_output=True, text=True, timeout=300, env=dict(os.environ))
+        assert proc.returncode == 2 and says in proc.stderr, proc.stderr

@@ -107,3 +107,33 @@ def test_gradescope_autograder_grades_a_submission_folder(tmp_path):
             assert result["score"] == 0
         else:
             assert 0 < result["score"] < result["max_score"]
+
+
+def test_gradescope_autograder_grades_hidden_cases(tmp_path):
+    """make gradescope HIDDEN=dir packs an instructor's hidden cases; they join their task in results.json."""
+    import json
+    import zipfile
+
+    from grader import gradescope
+
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_more.py").write_text(
+        "from grader import task\n\n\n@task(points=1, timeout=20)\ndef test_matrix_transpose():\n"
+        "    \"\"\"a hidden case no submission passes.\"\"\"\n    assert False, \"the hidden case failed\"\n")
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(gradescope.build(1, tmp_path / "out", hidden)) as z:
+        assert "source/hidden/test_more.py" in z.namelist()
+        z.extractall(root)
+    (root / "run_autograder").chmod(0o755)
+    (root / "submission").mkdir()
+    for module in ("io.py", "matrix.py", "rng.py"):
+        shutil.copy2(ROOT / "solutions" / "01_foundations" / module, root / "submission" / module)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCRATCHGPT_")}
+    env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    proc = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads((root / "results" / "results.json").read_text())
+    transpose = next(t for t in result["tests"] if "matrix_transpose" in t["name"])
+    assert transpose["score"] == 0.5 and "the hidden case failed" in transpose["output"], transpose
+    assert result["score"] == result["max_score"] - 0.5, result["score"]
