@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +38,8 @@ def encode_file(tokenizer, src: str | os.PathLike, dst: str | os.PathLike, *, pr
 def load_tokens(path: str | os.PathLike) -> np.ndarray:
     """The ids of the token file at ``path``: a read-only ``np.memmap`` of little-endian uint16.
 
-    A file of odd size cannot be uint16 ids: ValueError naming it. An empty file gives an
-    empty array (a memmap cannot map 0 bytes).
+    A file of odd size cannot be uint16 ids, and a device, a pipe or a folder is no token file:
+    ValueError naming it. An empty file gives an empty array (a memmap cannot map 0 bytes).
     """
     # YOUR CODE HERE
     raise NotImplementedError("load_tokens: not written yet; see its docstring and the handout")

@@ -7,7 +7,9 @@ midway), so these tasks do not depend on your bpe.py.
 
 from __future__ import annotations
 
+import os
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 
@@ -161,7 +163,7 @@ def test_corpus_encode_file_atomic(tmp_path):
 
 @task(points=1, timeout=20)
 def test_corpus_load_tokens(tmp_path):
-    """load_tokens maps a token file as uint16 (np.memmap) and refuses a file of odd size, naming it."""
+    """load_tokens maps a token file as uint16 (np.memmap) and refuses a file of odd size, a device, a pipe and a folder, naming it."""
     C = corpus()
     ids = np.array([0, 1, 255, 256, 50256, 65535], dtype="<u2")
     path = tmp_path / "ids.bin"
@@ -179,6 +181,17 @@ def test_corpus_load_tokens(tmp_path):
         C.load_tokens(odd)
     require("odd.bin" in str(caught[0]), f"the ValueError says {str(caught[0])!r}; it should name the file, odd.bin",
             hint="check os.path.getsize(path) % 2 yourself before mapping, and raise ValueError(f\"{path}: ...\")")
+
+    fifo = tmp_path / "pipe.bin"
+    os.mkfifo(fifo)
+    for other, label in ((Path("/dev/zero"), "/dev/zero, a device"), (fifo, "a named pipe"), (tmp_path, "a folder")):
+        if not other.exists():
+            continue
+        with expect_raises(ValueError, f"load_tokens({label})",
+                           hint="only a regular file holds token ids: check stat.S_ISREG(os.stat(path).st_mode) "
+                                "first (a pipe has no size, and reading it waits for a writer)") as caught:
+            C.load_tokens(other)
+        require(other.name in str(caught[0]), f"the ValueError says {str(caught[0])!r}; it should name {other}")
 
     empty = tmp_path / "empty.bin"
     empty.write_bytes(b"")

@@ -168,6 +168,13 @@ CORRUPT = {
     "merge_part_unknown": (*broken(merges="#version: 0.2\na b\nab d\n"), M_, "line 3", 'a merge "ab d" whose part d is not in the vocabulary'),
     "merge_result_unknown": (*broken(merges="#version: 0.2\na b\nb c\n"), M_, "line 3", 'a merge "b c" whose result bc is not in the vocabulary'),
     "merge_euro_sign": (*broken(merges="a b\na €\n"), M_, "line 2", 'a merges line "a €" (outside the byte alphabet)'),
+    "id_gap": (*broken(vocab={**{k: v for k, v in GOOD_VOCAB.items() if v != 7}, EOT: 9}), V_, "7",
+               "ids 0-6 and 9: id 7 missing"),
+    "id_huge": (*broken(vocab={**{k: v for k, v in GOOD_VOCAB.items() if v != 7}, EOT: 2**64}), V_, "7",
+                "an id of 2**64 (and so id 7 missing)"),
+    "empty_token": (*broken(vocab={**GOOD_VOCAB, "": 8}), V_, "empty", 'an empty token, "": 8'),
+    "merges_not_utf8": (json.dumps(GOOD_VOCAB, ensure_ascii=False), "#version: 0.2\na b\n".encode() + b"\xe9 b\n", M_,
+                        "UTF-8", "a merges.txt holding the byte 0xE9 (Latin-1, not UTF-8)"),
     "no_vocab_file": (None, GOOD_MERGES, V_, "", "a missing vocab.json"),
     "no_merges_file": (json.dumps(GOOD_VOCAB), None, M_, "", "a missing merges.txt"),
 }
@@ -182,7 +189,9 @@ def test_vocab_rejects_corrupt(case, tmp_path):
     vp, mp = tmp_path / "vocab.json", tmp_path / "merges.txt"
     if vocab_text is not None:
         vp.write_text(vocab_text, encoding="utf-8")
-    if merges_text is not None:
+    if isinstance(merges_text, bytes):
+        mp.write_bytes(merges_text)
+    elif merges_text is not None:
         mp.write_text(merges_text, encoding="utf-8")
     what = f"load_vocab(vocab.json, merges.txt) with {description}"
     with expect_raises(V.VocabError, what, hint="check every entry and every line, and raise VocabError(f'{path}: ...')") as caught:

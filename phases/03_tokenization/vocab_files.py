@@ -79,9 +79,11 @@ def load_vocab(vocab_path: str | os.PathLike, merges_path: str | os.PathLike) ->
     """Read vocab.json and merges.txt: ``(vocab, merges)`` with ``vocab`` id -> bytes, ``merges`` in rank order.
 
     The ``#version`` line and a final newline are optional. Anything else wrong raises
-    VocabError naming the file and the key or line: bad JSON, not an object, an id that is
-    not an int >= 0, two tokens with one id, a character outside the byte alphabet, a merges
-    line that is not two tokens, a merge whose parts or result are not in the vocabulary.
+    VocabError naming the file and the key or line: a file that is not UTF-8 text, bad JSON, not
+    an object, an id that is not an int >= 0, two tokens with one id, ids that are not exactly
+    ``0 .. N-1`` (the first missing id named), an empty token, a character outside the byte
+    alphabet, a merges line that is not two tokens, a merge whose parts or result are not in the
+    vocabulary.
     """
     # YOUR CODE HERE
     raise NotImplementedError("load_vocab: not written yet; see its docstring and the handout")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -71,11 +72,14 @@ def encode_file(tokenizer, src: str | os.PathLike, dst: str | os.PathLike, *, pr
 def load_tokens(path: str | os.PathLike) -> np.ndarray:
     """The ids of the token file at ``path``: a read-only ``np.memmap`` of little-endian uint16.
 
-    A file of odd size cannot be uint16 ids: ValueError naming it. An empty file gives an
-    empty array (a memmap cannot map 0 bytes).
+    A file of odd size cannot be uint16 ids, and a device, a pipe or a folder is no token file:
+    ValueError naming it. An empty file gives an empty array (a memmap cannot map 0 bytes).
     """
     ### BEGIN SOLUTION
-    size = os.path.getsize(path)
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError(f"{path}: not a regular file (a device, a pipe or a folder); a token file holds uint16 ids")
+    size = info.st_size
     if size % 2:
         raise ValueError(f"{path}: {size} bytes is an odd size; a uint16 token file holds 2 bytes per token")
     if size == 0:

@@ -106,9 +106,11 @@ def load_vocab(vocab_path: str | os.PathLike, merges_path: str | os.PathLike) ->
     """Read vocab.json and merges.txt: ``(vocab, merges)`` with ``vocab`` id -> bytes, ``merges`` in rank order.
 
     The ``#version`` line and a final newline are optional. Anything else wrong raises
-    VocabError naming the file and the key or line: bad JSON, not an object, an id that is
-    not an int >= 0, two tokens with one id, a character outside the byte alphabet, a merges
-    line that is not two tokens, a merge whose parts or result are not in the vocabulary.
+    VocabError naming the file and the key or line: a file that is not UTF-8 text, bad JSON, not
+    an object, an id that is not an int >= 0, two tokens with one id, ids that are not exactly
+    ``0 .. N-1`` (the first missing id named), an empty token, a character outside the byte
+    alphabet, a merges line that is not two tokens, a merge whose parts or result are not in the
+    vocabulary.
     """
     ### BEGIN SOLUTION
     vocab_path, merges_path = Path(vocab_path), Path(merges_path)
@@ -131,16 +133,24 @@ def load_vocab(vocab_path: str | os.PathLike, merges_path: str | os.PathLike) ->
             raise VocabError(f"{vocab_path}: token {text!r} has id {i!r}; ids must be integers >= 0")
         if i in vocab:
             raise VocabError(f"{vocab_path}: tokens {spelling[i]!r} and {text!r} both have id {i}")
+        if text == "":
+            raise VocabError(f"{vocab_path}: the empty string has id {i}; a token is at least one byte")
         token = str_to_token(text)
         if token is None:
             bad = next(ch for ch in text if ch not in alphabet()[1])
             raise VocabError(f"{vocab_path}: token {text!r} holds {bad!r} (U+{ord(bad):04X}), which is not in the byte alphabet")
         vocab[i], spelling[i] = token, text
 
+    if len(vocab) and max(vocab) != len(vocab) - 1:
+        missing = next(k for k in range(len(vocab)) if k not in vocab)
+        raise VocabError(f"{vocab_path}: {len(vocab)} tokens, but no token has id {missing}; ids must be 0 .. "
+                         f"{len(vocab) - 1} without gaps")
     known = set(vocab.values())
     merges: list[tuple[bytes, bytes]] = []
-    with open(merges_path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
+    try:
+        lines = merges_path.read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise VocabError(f"{merges_path}: not UTF-8 text ({exc})") from None
     for n, line in enumerate(lines, 1):
         line = line.rstrip("\r")
         if not line or (n == 1 and line.startswith("#version")):

@@ -19,4 +19,8 @@ MUTANTS = [
     {"name": "p03_load_empty_file_mapped", "phase": 3, "module": "corpus.py", "task": "corpus_load_tokens",
      "old": "    if size == 0:\n", "new": "    if False:\n",
      "says": ["cannot map 0 bytes"]},
+    {"name": "p03_load_tokens_any_file", "phase": 3, "module": "corpus.py", "task": "corpus_load_tokens",
+     "old": "    if not stat.S_ISREG(info.st_mode):\n",
+     "new": "    if False:\n",
+     "says": ["should raise ValueError", "only a regular file holds token ids"]},
 ]

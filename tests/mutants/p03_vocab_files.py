@@ -23,6 +23,18 @@ MUTANTS = [
     {"name": "p03_load_result_unchecked", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
      "old": '(("first part", a), ("second part", b), ("result", a + b))', "new": '(("first part", a), ("second part", b))',
      "says": ["VocabError"]},
+    {"name": "p03_vocab_ids_with_gaps", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
+     "old": "    if len(vocab) and max(vocab) != len(vocab) - 1:\n",
+     "new": "    if False:\n",
+     "says": ["ids 0-6 and 9"]},
+    {"name": "p03_vocab_empty_token", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
+     "old": "        if text == \"\":\n",
+     "new": "        if False:\n",
+     "says": ["an empty token"]},
+    {"name": "p03_vocab_merges_decode_uncaught", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
+     "old": "    except UnicodeDecodeError as exc:\n        raise VocabError(f\"{merges_path}: not UTF-8 text ({exc})\") from None\n",
+     "new": "    except ValueError as exc:\n        raise exc\n",
+     "says": ["should raise VocabError", "UnicodeDecodeError"]},
 ]
 
 ALTERNATIVES = [
