@@ -175,6 +175,9 @@ CORRUPT = {
     "empty_token": (*broken(vocab={**GOOD_VOCAB, "": 8}), V_, "empty", 'an empty token, "": 8'),
     "merges_not_utf8": (json.dumps(GOOD_VOCAB, ensure_ascii=False), "#version: 0.2\na b\n".encode() + b"\xe9 b\n", M_,
                         "UTF-8", "a merges.txt holding the byte 0xE9 (Latin-1, not UTF-8)"),
+    "pair_mismatch": (*broken(vocab={**GOOD_VOCAB, "cab": 8}), V_, "'cab'",
+                      'a token "cab" that no merge makes (the vocab.json of a later save, the merges.txt of an '
+                      'earlier one)'),
     "no_vocab_file": (None, GOOD_MERGES, V_, "", "a missing vocab.json"),
     "no_merges_file": (json.dumps(GOOD_VOCAB), None, M_, "", "a missing merges.txt"),
 }

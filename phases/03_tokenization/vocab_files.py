@@ -83,7 +83,7 @@ def load_vocab(vocab_path: str | os.PathLike, merges_path: str | os.PathLike) ->
     an object, an id that is not an int >= 0, two tokens with one id, ids that are not exactly
     ``0 .. N-1`` (the first missing id named), an empty token, a character outside the byte
     alphabet, a merges line that is not two tokens, a merge whose parts or result are not in the
-    vocabulary.
+    vocabulary, a token longer than one byte that is neither special nor made by a merge.
     """
     # YOUR CODE HERE
     raise NotImplementedError("load_vocab: not written yet; see its docstring and the handout")

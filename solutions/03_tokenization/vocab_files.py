@@ -110,7 +110,7 @@ def load_vocab(vocab_path: str | os.PathLike, merges_path: str | os.PathLike) ->
     an object, an id that is not an int >= 0, two tokens with one id, ids that are not exactly
     ``0 .. N-1`` (the first missing id named), an empty token, a character outside the byte
     alphabet, a merges line that is not two tokens, a merge whose parts or result are not in the
-    vocabulary.
+    vocabulary, a token longer than one byte that is neither special nor made by a merge.
     """
     ### BEGIN SOLUTION
     vocab_path, merges_path = Path(vocab_path), Path(merges_path)
@@ -165,5 +165,12 @@ def load_vocab(vocab_path: str | os.PathLike, merges_path: str | os.PathLike) ->
             if token not in known:
                 raise VocabError(f"{merges_path}, line {n}: the merge {line!r} has its {what} {token!r} missing from {vocab_path.name}")
         merges.append((a, b))
+    # A BPE vocabulary is its bytes, its special tokens and one token per merge: a longer token that
+    # no merge makes means the two files come from different runs (a save cut short leaves such a pair).
+    made = {a + b for a, b in merges}
+    for i, token in sorted(vocab.items()):
+        if len(token) > 1 and token not in made and not SPECIAL.fullmatch(spelling[i]):
+            raise VocabError(f"{vocab_path}: token {spelling[i]!r} (id {i}) is made by no merge of {merges_path.name}: "
+                             f"the two files do not belong together")
     return vocab, merges
     ### END SOLUTION

@@ -35,6 +35,10 @@ MUTANTS = [
      "old": "    except UnicodeDecodeError as exc:\n        raise VocabError(f\"{merges_path}: not UTF-8 text ({exc})\") from None\n",
      "new": "    except ValueError as exc:\n        raise exc\n",
      "says": ["should raise VocabError", "UnicodeDecodeError"]},
+    {"name": "p03_vocab_pair_not_checked", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
+     "old": "        if len(token) > 1 and token not in made and not SPECIAL.fullmatch(spelling[i]):\n",
+     "new": "        if False:\n",
+     "says": ["no merge makes", "should raise VocabError"]},
 ]
 
 ALTERNATIVES = [
