@@ -98,3 +98,32 @@ def test_partial_work_scores_as_make_grade_does(phase, tmp_path, clean_env):
         assert 0 < shape.score < shape.max_score, "the planted bug should cost part of matrix_shape_errors"
     skipped = sum(t.max_score for t in graded.tasks if t.status == "skipped")
     assert abs(score - skipped - graded.score) < 1e-6, (score, graded.score, cells)
+
+
+def test_hidden_cases_count_in_nbgrader(tmp_path, clean_env):
+    """SCRATCHGPT_HIDDEN=dir during nbgrader's autograde: an instructor's hidden case joins its task,
+    and the finished submission loses that case's share of the task's points; the released
+    assignment holds no trace of it."""
+    course = tmp_path / "course"
+    (name,) = build(course, [1])
+    nbgrader(course, "generate_assignment", name, "--force")
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_more.py").write_text(
+        "from grader import task\n\n\n@task(points=1, timeout=20)\ndef test_matrix_transpose():\n"
+        "    \"\"\"a hidden case no submission passes.\"\"\"\n    assert False, \"the hidden case failed\"\n")
+    release = course / "release" / name
+    assert not any("hidden" in p.read_text(errors="ignore") for p in release.rglob("test_*.py"))
+    finished = course / "submitted" / "finished" / name
+    shutil.copytree(release, finished)
+    for module in learner_modules(name):
+        shutil.copy2(ROOT / "solutions" / name / module, finished / module)
+    clean_env.setenv("SCRATCHGPT_HIDDEN", str(hidden))
+    nbgrader(course, "autograde", name, "--create", "--force")
+    gb = nbgrader_api.Gradebook(f"sqlite:///{course / 'gradebook.db'}")
+    try:
+        sub = gb.find_submission(name, "finished")
+        cells = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+        assert cells["matrix_transpose"] == 0.5 and sub.score == sub.max_score - 0.5, cells
+    finally:
+        gb.close()
