@@ -26,15 +26,17 @@ def p9(name: str):
     return load(9, name)
 
 
-def torch_attention(q, k, v, dout, causal: bool):
-    """``(out, lse, dq, dk, dv)`` from PyTorch in float64; k, v repeated for grouped-query heads."""
+def torch_attention(q, k, v, dout, causal: bool, *, scale: float | None = None, diagonal: int = 1):
+    """``(out, lse, dq, dk, dv)`` from PyTorch in float64; k, v repeated for grouped-query heads.
+    ``scale`` (default 1/sqrt(D)) and ``diagonal`` (the first masked diagonal, 1: a query sees its
+    own key) compute the wrong variants the graders name."""
     tq, tk, tv = (torch.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in (q, k, v))
     rep = q.shape[1] // k.shape[1]
     kk, vv = tk.repeat_interleave(rep, 1), tv.repeat_interleave(rep, 1)
     T, D = q.shape[2], q.shape[3]
-    s = tq @ kk.transpose(-1, -2) / np.sqrt(D)
+    s = tq @ kk.transpose(-1, -2) * (1 / np.sqrt(D) if scale is None else scale)
     if causal:
-        s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(1), float("-inf"))
+        s = s.masked_fill(torch.ones(T, T, dtype=torch.bool).triu(diagonal), float("-inf"))
     out = torch.softmax(s, -1) @ vv
     lse = torch.logsumexp(s, -1)
     out.backward(torch.tensor(np.asarray(dout, dtype=np.float64)))

@@ -87,6 +87,27 @@ def attention_case(kit, B, H, Hkv, T, D, causal, big=False):
     return (q, k, v, dout), kit.torch_attention(q, k, v, dout, causal)
 
 
+def attention_hint(kit, got, q, k, v, causal, T):
+    """Name the variant ``got`` computes: no scale, the mask one diagonal off, or a missing rescale."""
+    dout = np.zeros(q.shape)
+
+    def same(**kw):
+        want = kit.torch_attention(q, k, v, dout, causal, **kw)[0]
+        ok = np.isfinite(want).all(axis=-1)        # rows with every key masked are NaN in the variant
+        return ok.any() and np.allclose(got[ok], want[ok], rtol=2e-4, atol=2e-5)
+
+    if same(scale=1.0):
+        return "the scores are q·k times scale (1/sqrt(D), passed to the kernel): multiply q, or each score, by it"
+    if causal and T > 1 and same(diagonal=0):
+        return "a query must see its own key: mask key k0 + j only when k0 + j > row"
+    if causal and T > 1 and same(diagonal=2):
+        return "a query sees one key after it: mask key k0 + j when k0 + j > row"
+    if T > 32:
+        return "right for one tile of keys and wrong for several: rescale l and acc by exp(m_old - m_new) before " \
+               "adding a tile"
+    return None
+
+
 @task(points=3, timeout=240, needs=("kernels_compile", "flash_forward"))
 def test_gpu_flash_forward(kit):
     """The flash_forward kernel's output and log-sum-exp against PyTorch: one token, ragged tiles, grouped-query heads, D up to 64, causal or not, scores in the hundreds."""
@@ -106,7 +127,11 @@ def test_gpu_flash_forward(kit):
                     *(xp.asarray(a.astype(np.float32)) for a in (q, k, v)), causal=causal))
             nan = int(np.isnan(got_out).sum() + np.isnan(got_lse).sum())
             hint = None
-            if nan and big:   # NaN only with large scores is an overflow; NaN with small ones is not
+            bad_rows = np.isnan(got_out).any(axis=-1)
+            if nan and causal and bad_rows.any() and not bad_rows[..., 1:].any():
+                hint = ("only the first query of each head is NaN: it sees no key at all. A query must see its own "
+                        "key: mask key k0 + j only when k0 + j > row")
+            elif nan and big:   # NaN only with large scores is an overflow; NaN with small ones is not
                 small = backend.to_numpy(K.gpu_flash_forward(*(xp.asarray(a.astype(np.float32)) for a in (q / 30, k, v)),
                                                              causal=causal)[0])
                 if not np.isnan(small).any():
@@ -116,8 +141,7 @@ def test_gpu_flash_forward(kit):
                     hint=hint or "each thread writes its row of out and its lse once, rows past T write nothing; "
                     "every K and V tile is loaded, 0 past T, before the block reads it")
             assert_close(got_out, out, what=f"{what}: out", rtol=2e-4, atol=2e-5,
-                         hint="right for one tile of keys and wrong for several: rescale l and acc by "
-                              "exp(m_old - m_new) before adding a tile" if T > 32 else None)
+                         hint=attention_hint(kit, got_out, q, k, v, causal, T))
             assert_close(got_lse, lse, what=f"{what}: lse", rtol=2e-5, atol=2e-5,
                          hint="lse = m + log(l), with m and l after the last tile, of the scaled scores")
 

@@ -9,7 +9,6 @@ the handout; never from the reference solution.
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 import sys
 
@@ -90,10 +89,6 @@ def torch_flops(cfg, T: int) -> tuple[float, float]:
     with FlopCounterMode(display=False) as bwd:
         logits.sum().backward()
     return fwd.get_total_flops() / T, bwd.get_total_flops() / T
-
-
-def fields(cfg) -> dict:
-    return dataclasses.asdict(cfg)
 
 
 # ---------------------------------------------------------------- llama2.c files, written here

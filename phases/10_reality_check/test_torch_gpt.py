@@ -112,6 +112,8 @@ def forward_hint(kit, got, state, idx, cfg):
     def same(logits):
         return np.allclose(got, logits.detach().numpy(), atol=1e-6)
 
+    if same(t_gpt(P, idx, cfg, scale=1.0)):
+        return "the scores q·k are scaled by 1/sqrt(head_dim) before the softmax (SDPA does it by default)"
     if cfg.position == "rope" and same(t_gpt(P, idx, cfg, rope=t_rope_half)):
         return "RoPE pairs features (2i, 2i+1), phase 05's (and Llama's) pairing, not i with i + D/2 (rotate_half)"
     if cfg.position == "rope" and same(t_gpt(P, idx, cfg, rope=lambda x, base, positions=None: x)):

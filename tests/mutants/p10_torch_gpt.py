@@ -92,6 +92,10 @@ MUTANTS = [
      "old": "        value = p.detach().cpu().to(torch.float32).numpy()\n",
      "new": "        value = p.detach().cpu().numpy()\n",
      "says": ["must be a float32 numpy array"]},
+    {"name": "p10_attention_unscaled", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt",
+     "old": SDPA,
+     "new": SDPA.replace("is_causal=True,", "is_causal=True, scale=1.0,"),
+     "says": ["1/sqrt(head_dim)"]},
 ]
 
 ALTERNATIVES = [
