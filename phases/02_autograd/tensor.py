@@ -11,18 +11,28 @@ parent, the gradient with respect to that parent (or ``None`` for a parent that 
 ``loss.backward()`` orders the graph so that every node comes after everything computed from
 it, then runs each node's rule once, with the sum of all gradients that flowed into it.
 
+This file holds the graph: the ``Tensor`` itself, ``no_grad`` and ``backward``. The
+operations live beside it, one kind per file, and are mixed into ``Tensor``:
+``elementwise.py`` (arithmetic and functions of one value), ``reductions.py`` (sums, maxima,
+softmax, the matrix product) and ``shapes.py`` (reshaping, indexing, joining).
+
 Array code takes its array module from the data (``xp = self.xp``): NumPy now, CuPy in
 phase 08, with no change here. Results keep the input dtype: float32 in, float32 out.
 """
 
 from __future__ import annotations
 
-import math
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
 from common.backend import array_module, to_numpy
+
+from .elementwise import Elementwise, _unbroadcast
+from .reductions import Reductions
+from .shapes import Shapes, concat, stack
+
+__all__ = ["Tensor", "no_grad", "is_grad_enabled", "concat", "stack", "_unbroadcast"]
 
 _GRAD_ENABLED = True
 
@@ -60,44 +70,13 @@ class no_grad:
         return wrapper
 
 
-def _unbroadcast(grad, shape: tuple[int, ...]):
-    """Sum ``grad`` back to ``shape``, undoing NumPy broadcasting.
-
-    If ``x`` of shape ``shape`` was broadcast to ``grad.shape`` in the forward pass, each of
-    its elements was used many times, so its gradient is the sum over the copies:
-    ``(4, 3)`` -> ``(3,)`` sums axis 0; ``(4, 3)`` -> ``(4, 1)`` sums axis 1 keeping it;
-    ``(2, 4, 3)`` -> ``(1, 3)`` sums axis 0, then axis 1 (keeping it); anything -> ``()`` sums all.
-    """
-    # First sum away the leading axes that broadcasting added, then the axes where shape has a 1.
-    # YOUR CODE HERE
-    raise NotImplementedError("_unbroadcast: not written yet; see its docstring and the handout")
-
-
-def _axes(axis, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, an int, a negative int or a tuple) as a sorted tuple of axes in ``0..ndim-1``."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, int):
-        axis = (axis,)
-    return tuple(sorted(a % ndim if ndim else a for a in axis))
-
-
-def _expand(g, axis, keepdims: bool, ndim: int):
-    """Put back the axes a reduction over ``axis`` removed, so that ``g`` broadcasts against its input."""
-    if keepdims:
-        return g
-    shape = list(g.shape)
-    for a in _axes(axis, ndim):
-        shape.insert(a, 1)
-    return g.reshape(shape)
-
-
-class Tensor:
+class Tensor(Elementwise, Reductions, Shapes):
     """An array with a gradient: ``data`` (NumPy or CuPy), ``grad`` (same shape, or None).
 
     ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is an ndarray (kept, not
     copied), a Python number or a nested list. Python floats become float32, Python ints
     int64, unless ``dtype`` says otherwise. Only floating tensors can require grad.
+    Its operations come from the three classes it mixes in (see the module docstring).
     """
 
     __array_ufunc__ = None  # `ndarray + Tensor` calls Tensor.__radd__ instead of looping in NumPy
@@ -225,251 +204,3 @@ class Tensor:
         # backwards; a leaf (no parents) adds its gradient into .grad, other nodes run _backward.
         # YOUR CODE HERE
         raise NotImplementedError("Tensor.backward: not written yet; see its docstring and the handout")
-
-    # ---- arithmetic -----------------------------------------------------------------------
-
-    def __add__(self, other) -> Tensor:
-        """``self + other`` with broadcasting; each operand's gradient is ``g`` summed back to its shape."""
-        a, b = self, self._wrap(other)
-        # The pattern of every op: a closure backward(g) returning one gradient per parent, then
-        # Tensor._make(forward data, (a, b), backward, "+"). Skip parents that do not require grad.
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.__add__: not written yet; see its docstring and the handout")
-
-    def __radd__(self, other) -> Tensor:
-        return self._wrap(other) + self
-
-    def __sub__(self, other) -> Tensor:
-        """``self - other`` with broadcasting."""
-        a, b = self, self._wrap(other)
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.__sub__: not written yet; see its docstring and the handout")
-
-    def __rsub__(self, other) -> Tensor:
-        return self._wrap(other) - self
-
-    def __mul__(self, other) -> Tensor:
-        """``self * other`` element-wise, with broadcasting."""
-        a, b = self, self._wrap(other)
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.__mul__: not written yet; see its docstring and the handout")
-
-    def __rmul__(self, other) -> Tensor:
-        return self._wrap(other) * self
-
-    def __truediv__(self, other) -> Tensor:
-        """``self / other`` element-wise, with broadcasting."""
-        a, b = self, self._wrap(other)
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.__truediv__: not written yet; see its docstring and the handout")
-
-    def __rtruediv__(self, other) -> Tensor:
-        return self._wrap(other) / self
-
-    def __neg__(self) -> Tensor:
-        """``-self``."""
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.__neg__: not written yet; see its docstring and the handout")
-
-    def __pow__(self, exponent) -> Tensor:
-        """``self ** exponent`` for a Python number ``exponent`` (TypeError for anything else)."""
-        a = self
-        # d(x^p)/dx = p x^(p-1). A Tensor exponent is not supported: say so with a TypeError.
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.__pow__: not written yet; see its docstring and the handout")
-
-    def __matmul__(self, other) -> Tensor:
-        """Matrix product with ``np.matmul`` rules.
-
-        ``(n, k) @ (k, m) -> (n, m)``; 1-D operands act as a row ``(1, k)`` on the left or a
-        column ``(k, 1)`` on the right, and that axis is dropped from the result; N-D operands
-        are stacks of matrices whose leading (batch) axes broadcast, e.g.
-        ``(B, T, k) @ (k, m) -> (B, T, m)``. Gradients: ``dA = g @ B^T``, ``dB = A^T @ g``,
-        summed back over broadcast batch axes.
-        """
-        a, b = self, self._wrap(other)
-        # Treat 1-D operands as 2-D (and g likewise), use the 2-D rules, then sum away batch axes
-        # (_unbroadcast) and reshape back to each operand's shape.
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.__matmul__: not written yet; see its docstring and the handout")
-
-    def __rmatmul__(self, other) -> Tensor:
-        return self._wrap(other) @ self
-
-    # ---- reductions ----------------------------------------------------------------------
-
-    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (None: all; an int, negative int or tuple). The gradient copies ``g`` back."""
-        a = self
-        # Every input element gets the gradient of the sum it went into: put back the reduced
-        # axes (_expand), then broadcast to the input's shape.
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.sum: not written yet; see its docstring and the handout")
-
-    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``: a sum divided by the number of elements reduced."""
-        a = self
-        # Like sum, with g divided by n = the product of the reduced sizes (_axes lists them).
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.mean: not written yet; see its docstring and the handout")
-
-    def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``. The gradient goes to the maximal elements, shared equally among ties."""
-        a = self
-        # mask = (x == max kept with keepdims=True); each maximum gets g / (number of maxima in its slice).
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.max: not written yet; see its docstring and the handout")
-
-    # ---- shapes -----------------------------------------------------------------------------
-
-    def reshape(self, *shape) -> Tensor:
-        """The same elements in a new shape: ``t.reshape(2, -1)`` or ``t.reshape((2, -1))``."""
-        a = self
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.reshape: not written yet; see its docstring and the handout")
-
-    def transpose(self, axis1: int = -2, axis2: int = -1) -> Tensor:
-        """Swap two axes (by default the last two: a batch of matrices transposed)."""
-        a = self
-        # xp.swapaxes, forward and backward (swapping twice is the identity).
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.transpose: not written yet; see its docstring and the handout")
-
-    def permute(self, *axes) -> Tensor:
-        """Reorder all axes: result axis i is input axis ``axes[i]`` (ints or one tuple)."""
-        a = self
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        # The gradient undoes the permutation: input axis axes[i] comes from result axis i.
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.permute: not written yet; see its docstring and the handout")
-
-    @property
-    def T(self) -> Tensor:
-        """All axes reversed, like NumPy's ``.T``."""
-        return self.permute(*reversed(range(self.ndim)))
-
-    def __getitem__(self, index) -> Tensor:
-        """NumPy indexing: ints, slices, None, ``...``, and integer arrays or Tensors (repeats allowed).
-
-        The gradient of ``t[index]`` is zero except at the selected places, where ``g`` is
-        *added* (``xp.add.at``): an element picked twice, as in ``weight[[3, 3]]``, gets both.
-        """
-        a = self
-        xp = a.xp
-        index = _index_data(index, xp)
-        # Backward: full = xp.zeros_like(a.data), then xp.add.at(full, index, g).
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.__getitem__: not written yet; see its docstring and the handout")
-
-    def gather(self, index, axis: int = -1) -> Tensor:
-        """``torch.gather``: pick one element along ``axis`` for each entry of ``index``.
-
-        ``index`` is an integer array (or Tensor) with self's ndim; the result has its shape, and
-        for ``axis=1`` of a 2-D tensor ``out[i, j] = self[i, index[i, j]]``. Gradient: scatter-add.
-        """
-        a = self
-        xp = a.xp
-        index = _index_data(index, xp)
-        # Build a full fancy index: `index` along axis, an arange (shaped to broadcast) elsewhere.
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.gather: not written yet; see its docstring and the handout")
-
-    # ---- element-wise functions -------------------------------------------------------------
-
-    def exp(self) -> Tensor:
-        """``e^x`` element-wise; its derivative is itself (keep the output for backward)."""
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.exp: not written yet; see its docstring and the handout")
-
-    def log(self) -> Tensor:
-        """Natural logarithm."""
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.log: not written yet; see its docstring and the handout")
-
-    def sqrt(self) -> Tensor:
-        """Square root element-wise (inputs > 0)."""
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.sqrt: not written yet; see its docstring and the handout")
-
-    def tanh(self) -> Tensor:
-        """Hyperbolic tangent element-wise; derivative ``1 - tanh(x)^2``."""
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.tanh: not written yet; see its docstring and the handout")
-
-    def relu(self) -> Tensor:
-        """``max(x, 0)``; the gradient passes where ``x > 0`` (0 at x == 0, as in PyTorch)."""
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.relu: not written yet; see its docstring and the handout")
-
-    def sigmoid(self) -> Tensor:
-        """``1 / (1 + exp(-x))``, without overflow for large ``|x|``."""
-        a = self
-        # exp(-|x|) never overflows: use 1/(1+e) for x >= 0 and e/(1+e) for x < 0.
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.sigmoid: not written yet; see its docstring and the handout")
-
-    def gelu(self) -> Tensor:
-        """GELU, tanh approximation (GPT-2's): ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.gelu: not written yet; see its docstring and the handout")
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        """``exp(x) / sum(exp(x))`` along ``axis``, computed as ``exp(x - max)`` so it never overflows.
-
-        Backward with ``s`` the output: ``dx = s * (g - sum(g * s, axis))``.
-        """
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.softmax: not written yet; see its docstring and the handout")
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """``x - logsumexp(x)`` along ``axis``, with the max shifted out first.
-
-        Backward with ``y`` the output: ``dx = g - exp(y) * sum(g, axis)``.
-        """
-        a = self
-        # YOUR CODE HERE
-        raise NotImplementedError("Tensor.log_softmax: not written yet; see its docstring and the handout")
-
-
-def _index_data(index, xp):
-    """An index with Tensors (or arrays from another module) replaced by arrays of ``xp``."""
-    if isinstance(index, tuple):
-        return tuple(_index_data(i, xp) for i in index)
-    if isinstance(index, Tensor):
-        index = index.data
-    if isinstance(index, list) or hasattr(index, "__array__") and not isinstance(index, xp.ndarray):
-        index = xp.asarray(index)
-    return index
-
-
-def _constant(x, like: Tensor | None) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    return like._wrap(x) if like is not None else Tensor(x)
-
-
-def concat(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing ``axis`` (like ``np.concatenate``); each gets its slice of ``g``."""
-    like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    ts = tuple(_constant(t, like) for t in tensors)
-    # YOUR CODE HERE
-    raise NotImplementedError("concat: not written yet; see its docstring and the handout")
-
-
-def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Stack equal-shaped tensors along a new ``axis`` (like ``np.stack``); each gets its slice of ``g``."""
-    like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    ts = tuple(_constant(t, like) for t in tensors)
-    # YOUR CODE HERE
-    raise NotImplementedError("stack: not written yet; see its docstring and the handout")

@@ -1,6 +1,6 @@
 """Grader for Tensor.backward and the graph machinery: order, accumulation, no_grad, detach.
 
-Graphs are built from the operations of tensor.py; a few tests insert a "probe" node made
+Graphs are built from the Tensor's operations (elementwise.py, reductions.py, shapes.py); a few tests insert a "probe" node made
 with the given ``Tensor._make`` to watch how often, and with which gradient, backward calls
 a node's rule.
 """
@@ -40,8 +40,8 @@ UNBROADCAST_CASES = [((4, 3), (4, 3)), ((4, 3), (3,)), ((4, 3), (4, 1)), ((4, 3)
 
 @task(points=2, timeout=20)
 def test_unbroadcast():
-    """_unbroadcast(grad, shape) sums a broadcast gradient back to the operand's shape."""
-    unbroadcast = tensor_module()._unbroadcast
+    """_unbroadcast(grad, shape) (elementwise.py) sums a broadcast gradient back to the operand's shape."""
+    unbroadcast = load(2, "elementwise")._unbroadcast
     rng = np.random.default_rng(0)
     for gshape, shape in UNBROADCAST_CASES:
         g = rng.standard_normal(gshape)

@@ -1,8 +1,9 @@
-"""Grader for the operations of tensor.py: forward values and gradients against PyTorch.
+"""Grader for the Tensor's operations: forward values and gradients against PyTorch.
 
-Every case runs the operation on float64 inputs in our Tensor and in torch, back-propagates
-the same random upstream gradient through both and compares the output and the gradient of
-each operand (common.torchcheck). A few small cases are checked with central differences too.
+The operations are written in elementwise.py, reductions.py and shapes.py. Every case runs
+the operation on float64 inputs in our Tensor and in torch, back-propagates the same random
+upstream gradient through both and compares the output and the gradient of each operand
+(common.torchcheck). A few small cases are checked with central differences too.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Learner bugs in phase 02's tensor.py, each caught and named by phases/02_autograd/test_backward.py and test_tensor_ops.py."""
+"""Learner bugs in phase 02's Tensor (tensor.py, elementwise.py, reductions.py, shapes.py), each caught and named by phases/02_autograd/test_backward.py and test_tensor_ops.py."""
 
 MUTANTS = [
     # backward: accumulation, aliasing, the seed's shape
@@ -20,35 +20,35 @@ MUTANTS = [
      "old": "        handed_out = {id(grad)} if seeded else set()\n", "new": "        handed_out = set()\n",
      "says": ["caller's array"]},
     # _unbroadcast: the kept axes of size 1
-    {"name": "p02_unbroadcast_leading_only", "phase": 2, "module": "tensor.py", "task": "unbroadcast",
+    {"name": "p02_unbroadcast_leading_only", "phase": 2, "module": "elementwise.py", "task": "unbroadcast",
      "old": "    if axes:\n        grad = grad.sum(axis=axes, keepdims=True)\n", "new": "",
      "says": ["keepdims"]},
     # activations at their kink
-    {"name": "p02_relu_grad_one_at_zero", "phase": 2, "module": "tensor.py", "task": "tanh_relu_sigmoid_gelu",
+    {"name": "p02_relu_grad_one_at_zero", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
      "old": "lambda g: (xp.where(a.data > 0, g, 0),)", "new": "lambda g: (xp.where(a.data >= 0, g, 0),)",
      "says": ["at exactly 0", "x > 0"]},
-    {"name": "p02_gelu_grad_drops_x_term", "phase": 2, "module": "tensor.py", "task": "tanh_relu_sigmoid_gelu",
+    {"name": "p02_gelu_grad_drops_x_term", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
      "old": "            d *= x                                 # 0.5 x · dt, with dt = c (1 + 3 k x²)\n",
      "new": "",
      "says": ["gelu"]},
-    {"name": "p02_max_ties_full_gradient", "phase": 2, "module": "tensor.py", "task": "max",
+    {"name": "p02_max_ties_full_gradient", "phase": 2, "module": "reductions.py", "task": "max",
      "old": "share = _expand(g, axis, keepdims, a.ndim) / mask.sum(axis=axis, keepdims=True)",
      "new": "share = _expand(g, axis, keepdims, a.ndim)",
      "says": ["ties"]},
-    {"name": "p02_mean_divides_by_size", "phase": 2, "module": "tensor.py", "task": "sum_mean",
+    {"name": "p02_mean_divides_by_size", "phase": 2, "module": "reductions.py", "task": "sum_mean",
      "old": "n = math.prod(a.shape[i] for i in _axes(axis, a.ndim))", "new": "n = a.size",
      "says": ["mean"]},
-    {"name": "p02_getitem_set_not_add", "phase": 2, "module": "tensor.py", "task": "indexing",
+    {"name": "p02_getitem_set_not_add", "phase": 2, "module": "shapes.py", "task": "indexing",
      "old": "            if fancy:\n                xp.add.at(full, index, g)", "new": "            if False:\n                xp.add.at(full, index, g)",
      "says": ["add.at"]},
     # stability and state
-    {"name": "p02_sigmoid_overflows", "phase": 2, "module": "tensor.py", "task": "tanh_relu_sigmoid_gelu",
+    {"name": "p02_sigmoid_overflows", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
      "old": "out = xp.where(a.data >= 0, 1 / (1 + e), e / (1 + e))", "new": "out = 1 / (1 + xp.exp(-a.data))",
      "says": ["exp(-|x|)"]},
     {"name": "p02_no_grad_exit_enables", "phase": 2, "module": "tensor.py", "task": "no_grad",
      "old": "        _GRAD_ENABLED = self._prev\n", "new": "        _GRAD_ENABLED = True\n",
      "says": ["no_grad"]},
-    {"name": "p02_log_softmax_grad_drops_sum", "phase": 2, "module": "tensor.py", "task": "log_softmax",
+    {"name": "p02_log_softmax_grad_drops_sum", "phase": 2, "module": "reductions.py", "task": "log_softmax",
      "old": "lambda g: (g - xp.exp(out) * g.sum(axis=axis, keepdims=True),)", "new": "lambda g: (g - xp.exp(out),)",
      "says": ["log_softmax"]},
 ]
@@ -56,11 +56,11 @@ MUTANTS = [
 ALTERNATIVES = [
     # another topological order: recursive DFS post-order (the graders' deep chain needs the stack, so grade the order)
     {"name": "p02_alt_topo_kahn", "phase": 2, "module": "tensor.py", "task": "backward_order",
-     "old": ("        order, seen, stack = [], set(), [(self, False)]\n        while stack:\n"
-             "            node, expanded = stack.pop()\n            if expanded:\n                order.append(node)\n"
+     "old": ("        order, seen, todo = [], set(), [(self, False)]\n        while todo:\n"
+             "            node, expanded = todo.pop()\n            if expanded:\n                order.append(node)\n"
              "                continue\n            if id(node) in seen:\n                continue\n"
-             "            seen.add(id(node))\n            stack.append((node, True))\n            for p in node._parents:\n"
-             "                if p.requires_grad and id(p) not in seen:\n                    stack.append((p, False))\n"),
+             "            seen.add(id(node))\n            todo.append((node, True))\n            for p in node._parents:\n"
+             "                if p.requires_grad and id(p) not in seen:\n                    todo.append((p, False))\n"),
      "new": ("        nodes, users, todo = {id(self): self}, {}, [self]\n        while todo:\n            node = todo.pop()\n"
              "            for p in node._parents:\n                if p.requires_grad:\n"
              "                    users[id(p)] = users.get(id(p), 0) + 1\n                    if id(p) not in nodes:\n"
@@ -69,17 +69,17 @@ ALTERNATIVES = [
              "            order.append(node)\n            for p in node._parents:\n                if p.requires_grad:\n"
              "                    users[id(p)] -= 1\n                    if users[id(p)] == 0:\n                        ready.append(p)\n"
              "        order.reverse()\n")},
-    {"name": "p02_alt_relu_mask_multiply", "phase": 2, "module": "tensor.py", "task": "tanh_relu_sigmoid_gelu",
+    {"name": "p02_alt_relu_mask_multiply", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
      "old": "lambda g: (xp.where(a.data > 0, g, 0),)", "new": "lambda g: (g * (a.data > 0).astype(a.data.dtype),)"},
     {"name": "p02_alt_leaf_always_copies", "phase": 2, "module": "tensor.py", "task": "accumulation",
      "old": "elif not (g.flags.c_contiguous and g.flags.owndata and id(g) not in handed_out):",
      "new": "else:"},
-    {"name": "p02_alt_matmul_batched_grad", "phase": 2, "module": "tensor.py", "task": "matmul",
+    {"name": "p02_alt_matmul_batched_grad", "phase": 2, "module": "reductions.py", "task": "matmul",
      "old": ("                if B.ndim == 2 and A.ndim > 2:  # (..., k) @ (k, m): one big product, no batch of copies\n"
              "                    gb = A.reshape(-1, A.shape[-1]).T @ g.reshape(-1, g.shape[-1])\n"
              "                else:\n                    gb = _unbroadcast(xp.swapaxes(A, -1, -2) @ g, B.shape)\n"),
      "new": "                gb = _unbroadcast(xp.swapaxes(A, -1, -2) @ g, B.shape)\n"},
-    {"name": "p02_alt_unbroadcast_loop", "phase": 2, "module": "tensor.py", "task": "unbroadcast",
+    {"name": "p02_alt_unbroadcast_loop", "phase": 2, "module": "elementwise.py", "task": "unbroadcast",
      "old": ("    extra = grad.ndim - len(shape)\n    if extra > 0:\n        grad = grad.sum(axis=tuple(range(extra)))\n"
              "    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)\n"
              "    if axes:\n        grad = grad.sum(axis=axes, keepdims=True)\n"),
