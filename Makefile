@@ -77,7 +77,7 @@ gradescope: $(VENV)/.installed  ## a Gradescope autograder for a phase: make gra
 	@$(PY) -m grader.gradescope $(PHASE) $(if $(HIDDEN),--hidden $(HIDDEN))
 
 bench: $(VENV)/.installed  ## benchmarks against named peers (ratios from one run): make bench [BENCH=name] [IMPL=phases]
-	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,$(filter-out bench/gpu_check.py,$(wildcard bench/*.py))); do \
+	@set -e; for f in $(if $(BENCH),bench/$(BENCH).py,$(filter-out bench/gpu_check.py bench/peak.py,$(wildcard bench/*.py))); do \
 		echo "== $$f"; $(PY) $$f $(if $(IMPL),--impl $(IMPL)); done
 
 gpu-check: $(VENV)/.installed  ## on a GPU: its tests, benchmarks against PyTorch and cuBLAS, a TinyStories run, the GPU tasks of phases 08-09

@@ -5,9 +5,11 @@
 The model is four Linear layers, width -> width -> width -> width -> 10 with ReLU between,
 in float32. One step is forward, cross-entropy, backward and an Adam update. Both sides
 start from the same weights and see the same batches; after a warm-up, the median time of
-a step is reported for each, with their ratio; the two take turns in blocks of 10 steps. Both libraries keep their default thread
-counts, printed first: NumPy's BLAS (OpenBLAS) and PyTorch's intra-op pool; ``--threads N``
-sets both to N (``--threads 1`` gives steadier numbers on a busy machine).
+a step is reported for each, with their ratio; the two take turns in blocks of 10 steps.
+Both libraries keep their default thread counts, printed first: NumPy's BLAS (OpenBLAS) and
+PyTorch's intra-op pool; ``--threads N`` sets both to N (``--threads 1`` gives steadier
+numbers on a busy machine). Last comes each side's peak memory during a step, measured in a
+process of its own (``bench/peak.py``; ``--no-memory`` skips it).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import statistics
 import time
 
 import numpy as np
+from peak import add_peak_option, child_peaks, print_peaks, report_peak
 
 N_CLASSES = 10
 
@@ -74,6 +77,15 @@ def add_step_options(p: argparse.ArgumentParser, *, warmup: int, steps: int) -> 
     p.add_argument("--steps", type=int, default=steps)
     p.add_argument("--threads", type=int, default=0,
                    help="set both NumPy's BLAS and PyTorch to this many threads (default: leave both as they are)")
+    add_peak_option(p)
+
+
+def measure_peaks(args, our_step, their_step) -> None:
+    """``--peak-of``: report one engine's peak and stop (the child); otherwise print both, measured in children."""
+    if args.peak_of:
+        report_peak({"ours": our_step, "theirs": their_step}[args.peak_of])
+    elif not args.no_memory:
+        print_peaks(child_peaks(["ours", "theirs"]), {"ours": "ours", "theirs": "PyTorch"})
 
 
 def start(args) -> None:
@@ -140,6 +152,8 @@ def main() -> None:
         theirs_opt.step()
         losses["theirs"].append(loss.item())
 
+    if args.peak_of:
+        return measure_peaks(args, our_step, their_step)
     print(f"one training step (forward, cross-entropy, backward, Adam) of an MLP {' -> '.join(map(str, sizes))} "
           f"(ReLU), batch {batch}, float32")
     how = f"both set by --threads {args.threads}" if args.threads else "defaults of both"
@@ -154,6 +168,7 @@ def main() -> None:
     print(f"{'ours (' + args.impl + ')':22} {m_ours * 1e3:>10.3f} {min(t_ours) * 1e3:>8.3f} {max(t_ours) * 1e3:>8.3f}")
     print(f"{'PyTorch CPU eager':22} {m_theirs * 1e3:>10.3f} {min(t_theirs) * 1e3:>8.3f} {max(t_theirs) * 1e3:>8.3f}")
     print(f"ours / PyTorch = {m_ours / m_theirs:.2f}x (median over {args.steps} steps after {args.warmup} warm-up steps)")
+    measure_peaks(args, our_step, their_step)
 
 
 if __name__ == "__main__":

@@ -16,26 +16,15 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from peak import rss_kib
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECIAL = "<|endoftext|>"
-
-
-def rss_kib(field: str) -> int:
-    """``VmRSS`` (now) or ``VmHWM`` (peak) of this process, in KiB, from /proc (Linux)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
-    return peak // 1024 if sys.platform == "darwin" else peak
 
 
 def train_reference(text: str, vocab_size: int, threads: int) -> list[list[str]]:

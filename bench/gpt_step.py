@@ -19,7 +19,7 @@ import argparse
 import statistics
 
 import numpy as np
-from autograd_mlp import add_step_options, blas_threads, start, time_steps
+from autograd_mlp import add_step_options, blas_threads, measure_peaks, start, time_steps
 
 
 def torch_gpt(model, cfg):
@@ -133,6 +133,8 @@ def main() -> None:
         theirs_opt.step()
         losses["theirs"].append(loss.item())
 
+    if args.peak_of:
+        return measure_peaks(args, our_step, their_step)
     kind = "Llama-style (RMSNorm, SwiGLU, RoPE, GQA)" if args.llama else "GPT-2-style (LayerNorm, GELU, learned positions)"
     print(f"one training step (forward, cross-entropy, backward, Adam) of a {kind} GPT: {args.layers} layers, "
           f"{args.heads} heads, n_embd {args.embd}, vocab {args.vocab}, batch {args.batch} x {args.block} tokens, "
@@ -156,6 +158,7 @@ def main() -> None:
         print(f"{label:22} {m * 1e3:>10.2f} {min(t) * 1e3:>8.2f} {max(t) * 1e3:>8.2f} {tokens / m:>10,.0f}")
     print(f"ours / PyTorch = {m_ours / m_theirs:.2f}x (median over {args.steps} steps after {args.warmup} warm-up steps)")
 
+    measure_peaks(args, our_step, their_step)
 
 if __name__ == "__main__":
     main()

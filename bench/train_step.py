@@ -19,7 +19,7 @@ import argparse
 import statistics
 
 import numpy as np
-from autograd_mlp import add_step_options, blas_threads, start, time_steps
+from autograd_mlp import add_step_options, blas_threads, measure_peaks, start, time_steps
 from gpt_step import torch_gpt
 
 
@@ -70,6 +70,8 @@ def main() -> None:
         theirs_opt.step()
         losses["theirs"].append(loss.item())
 
+    if args.peak_of:
+        return measure_peaks(args, our_step, their_step)
     print(f"one training step (forward, cross-entropy, backward, clipping at {args.clip}, AdamW) of a GPT: "
           f"{args.layers} layers, {args.heads} heads, n_embd {args.embd}, vocab {args.vocab}, batch {args.batch} x "
           f"{args.block} tokens, {ours.num_parameters():,} parameters, float32")
@@ -86,6 +88,7 @@ def main() -> None:
     print(f"ours / PyTorch = {m_ours / m_theirs:.2f}x in time per step (median over {args.steps} steps after "
           f"{args.warmup} warm-up steps); tokens/s ratio {m_theirs / m_ours:.2f}")
 
+    measure_peaks(args, our_step, their_step)
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,8 @@
 
 Each runs on a tiny model for two steps: the timings mean nothing here, but the differences
 the benchmark prints between our side and PyTorch's (losses; for the GPT also the logits of
-the first batch, relative to their size) must stay at float32 noise.
+the first batch, relative to their size) must stay at float32 noise. The GPT case also
+measures each side's peak memory, in a process of its own.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import pytest
 from conftest import ROOT
 
 CASES = {
-    "autograd_mlp": ["--width", "32", "--batch", "4", "--warmup", "1", "--steps", "2", "--threads", "1"],
+    "autograd_mlp": ["--width", "32", "--batch", "4", "--warmup", "1", "--steps", "2", "--threads", "1",
+                     "--no-memory"],
     "gpt_step": ["--layers", "1", "--embd", "16", "--heads", "2", "--block", "8", "--batch", "2", "--vocab", "11",
                  "--warmup", "1", "--steps", "2", "--threads", "1"],
     "gpt_step --llama": ["--llama", "--layers", "1", "--embd", "16", "--heads", "4", "--block", "8", "--batch", "2",
-                         "--vocab", "11", "--warmup", "1", "--steps", "2", "--threads", "1"],
+                         "--vocab", "11", "--warmup", "1", "--steps", "2", "--threads", "1", "--no-memory"],
     "train_step": ["--layers", "1", "--embd", "16", "--heads", "2", "--block", "8", "--batch", "2", "--vocab", "11",
-                   "--warmup", "1", "--steps", "4", "--threads", "1"],
+                   "--warmup", "1", "--steps", "4", "--threads", "1", "--no-memory"],
 }
 
 
@@ -39,6 +41,10 @@ def test_benchmark_compares_the_same_computation(case):
         rel = re.search(r"largest logit difference on the first batch [0-9.e+-]+, relative ([0-9.e+-]+)", proc.stdout)
         assert rel and float(rel.group(1)) < 1e-5, proc.stdout
     assert re.search(r"ours / PyTorch = [0-9.]+x", proc.stdout), proc.stdout
+    if "--no-memory" not in CASES[case]:  # each side's peak, measured in a child process of its own
+        peaks = re.search(r"peak memory of a step, above what is held between steps: ours ([0-9.]+) MiB, "
+                          r"PyTorch ([0-9.]+) MiB", proc.stdout)
+        assert peaks and float(peaks.group(2)) > 0, proc.stdout
 
 
 def test_generation_benchmark_decodes_the_same_tokens():
