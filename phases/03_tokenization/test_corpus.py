@@ -39,10 +39,17 @@ class CodeTokenizer:
 
     vocab_size = 65536
 
+    def __init__(self):
+        self.ids: dict[str, int] = {}  # each character's id computed once: yielding it allocates nothing
+
     def encode_iterable(self, chunks):
+        ids = self.ids
         for chunk in chunks:
             for ch in chunk:
-                yield (ord(ch) * 31 + 7) % 65536
+                i = ids.get(ch)
+                if i is None:
+                    i = ids[ch] = (ord(ch) * 31 + 7) % 65536
+                yield i
 
     @staticmethod
     def expected(text: str) -> np.ndarray:
