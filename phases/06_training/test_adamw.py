@@ -222,7 +222,8 @@ def torch_run(sc) -> tuple[list[list[np.ndarray]], list[dict]]:
 
 
 def simulate(sc, *, coupled=False, decay_after=False, lr_power=1, t_shift=0, correct=True, eps_inside=False,
-             count="param", cached_lr=False, defaults=False, reset_at=None, reset=None) -> list[list[np.ndarray]]:
+             count="param", cached_lr=False, defaults=False, forget=False, reset_at=None,
+             reset=None) -> list[list[np.ndarray]]:
     """AdamW in NumPy float64, with one classic mistake switched on (or a resume that loses something)."""
     params = [v.astype(np.float64) for v in sc.init]
     hyper = [dict(DEFAULTS) if defaults else dict(g) for g in GROUPS]
@@ -256,6 +257,8 @@ def simulate(sc, *, coupled=False, decay_after=False, lr_power=1, t_shift=0, cor
                 g = g + wd * p
             elif not decay_after:
                 p = p * (1 - lr**lr_power * wd)
+            if forget:  # the new m and v never reach the state: each step starts again from zeros
+                s["m"], s["v"] = 0.0, 0.0
             s["m"] = b1 * s["m"] + (1 - b1) * g
             s["v"] = b2 * s["v"] + (1 - b2) * g * g
             m, v = (s["m"] / (1 - b1**t), s["v"] / (1 - b2**t)) if correct else (s["m"], s["v"])
@@ -282,6 +285,9 @@ def step_mistakes(sc) -> dict[str, dict]:
         "no bias correction: m and v start at zero, so divide them by (1 - beta1 ** t) and (1 - beta2 ** t)":
             dict(correct=False),
         "eps is inside the square root: the denominator is sqrt(v_hat) + eps": dict(eps_inside=True),
+        "m and v are not kept from one step to the next: m = beta1 * m + ... makes a new array that never reaches "
+        "self.state[p]; store it back (state['m'] = m) or update in place (m *= beta1; m += (1 - beta1) * g)":
+            dict(forget=True),
         f"one global step count for the whole optimizer ({describe_none(sc)}, so its t lags): t counts the steps "
         "this parameter has taken, per parameter, in self.state[p]['step']": dict(count="global"),
         "t counts parameter updates, not steps: each parameter counts its own steps in self.state[p]['step']":
@@ -481,14 +487,16 @@ def test_adamw_state_dict():
     label2 = "a fresh AdamW([{W1, W2, W3}, {b1, g1}]) (default settings)"
     with calling(f"{label2} (the constructor)"):
         opt2 = A.AdamW(learner_groups(params2, settings=False))
-    with calling(f"{label2}.load_state_dict({LABEL}.state_dict())"):
+    for key in ("m", "v"):  # W3 is float32: its moments come back in its dtype whatever the dict holds
+        sd["state"][2][key] = sd["state"][2][key].astype(np.float64)
+    with calling(f"{label2}.load_state_dict({LABEL}.state_dict(), with W3's m and v given as float64)"):
         opt2.load_state_dict(sd)
     for j, group in enumerate(opt2.param_groups):
         for k in HYPER:
             got = tuple(group[k]) if k == "betas" else group[k]
             assert_equal(got, saved["param_groups"][j][k], what=f"{label2}.param_groups[{j}][{k!r}] after load_state_dict",
                          hint="load_state_dict sets each group's lr, betas, eps and weight_decay from the saved groups")
-    check_state(opt2, params2, tsds[CUT - 1], label2, "after load_state_dict",
+    check_state(opt2, params2, tsds[CUT - 1], label2, "after load_state_dict (W3's m and v given as float64)",
                 hint="load_state_dict puts each saved step, m and v into self.state[p], p the parameter at that "
                      "position (counting over all groups), with m and v in p.data's dtype; parameters without saved "
                      "state get none")

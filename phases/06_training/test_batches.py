@@ -253,11 +253,15 @@ EVAL_CASES = [(EVAL_T + 1, "one window"), (2 * EVAL_T, "still one window: the se
               (7 * EVAL_T + 3, "seven windows, the last batch shorter")]
 
 
-def eval_hint(got: np.ndarray, expected: np.ndarray, T: int) -> str:
+def eval_hint(got: np.ndarray, expected: np.ndarray, T: int, bs: int = EVAL_BS) -> str:
     m = len(got)
     if m < len(expected) and np.array_equal(got, expected[:m]):
-        return ("you drop the last window: there are (len(tokens) - 1) // block_size windows, the last one ending "
+        text = ("you drop the last window: there are (len(tokens) - 1) // block_size windows, the last one ending "
                 "on the last token when it fits")
+        if len(expected) % bs and m == len(expected) - len(expected) % bs:
+            text += ("; or you skip the last batch because it is short: yield it too, with the fewer than "
+                     "batch_size windows that are left")
+        return text
     if m > len(expected) and np.array_equal(got[:len(expected)], expected):
         return ("one window too many: the last window reads one token too many, past the end. There are "
                 "(len(tokens) - 1) // block_size windows, since each needs block_size + 1 tokens")
@@ -310,7 +314,7 @@ def test_eval_batches(tmp_path, monkeypatch):
             windows(x, y, (len(x), T), f"{what}: batch {i}") for i, (x, y) in enumerate(out)])
         expected = np.arange(n_windows) * T
         assert_equal(got_starts, expected, what=f"{what}: the starts of all windows, x[:, 0], batch after batch",
-                     hint=eval_hint(got_starts, expected, T))
+                     hint=eval_hint(got_starts, expected, T, bs))
         assert_equal([len(x) for x, _ in out], sizes, what=f"{what}: the batch sizes",
                      hint="batches of batch_size windows, the last one shorter when the windows run out, and no "
                           "empty batch")

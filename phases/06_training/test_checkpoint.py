@@ -83,6 +83,9 @@ def test_checkpoint(tmp_path, kit):
     what2 = "load_checkpoint(path, fresh_model, fresh_optimizer, fresh_rngs)"
     with calling(what2):
         out = C.load_checkpoint(path, model2, opt2, rngs2)
+    require(isinstance(out, dict) and type(out.get("step")) is int,
+            f"{what2} should return {{'step': 3, 'info': ...}} with the step an int, got {out!r:.120}",
+            "the metadata holds JSON strings: json.loads(metadata['step']) gives the int back")
     assert_equal(out, {"step": 3, "info": info}, what=f"{what2} returned")
     for name, p in model2.named_parameters():
         assert_equal(np.asarray(p.data), np.asarray(params[name].data), what=f"{what2}: weight {name}")
@@ -120,12 +123,17 @@ def test_checkpoint_errors(tmp_path, kit):
             assert_equal(np.asarray(p.data), old, what=f"{what}: weight {name} after the refused load",
                          hint="check everything first and change nothing when you refuse a checkpoint")
 
-    other, _, _ = setup(seed=1, n_embd=24, steps=0)
+    other, _, _ = setup(seed=1, n_embd=24, dropout=0.2, steps=0)
     before = [np.array(p.data) for p in other.parameters()]
-    what = "load_checkpoint(a checkpoint of n_embd=16, a model of n_embd=24)"
+    what = "load_checkpoint(a checkpoint of n_embd=16 and dropout=0.1, a model of n_embd=24 and dropout=0.2)"
     with expect_raises(ValueError, what) as caught:
         C.load_checkpoint(path, other)
-    require("n_embd" in str(caught[0]), f"{what}: the message should name the differing field n_embd: {caught[0]}")
+    for field, values in (("n_embd", ("16", "24")), ("dropout", ("0.1", "0.2"))):
+        require(field in str(caught[0]) and all(v in str(caught[0]) for v in values),
+                f"{what}: the message should name every differing field with both its values, here {field} "
+                f"{values[0]} and {values[1]}: {caught[0]}",
+                "compare every field of the saved model_config with dataclasses.asdict(model.config) and name each "
+                "one that differs, not only the first")
     untouched(other, before, what)
 
     other, _, _ = setup(seed=1, dropout=0.2, steps=0)
@@ -154,6 +162,14 @@ def test_checkpoint_errors(tmp_path, kit):
                 "name every missing, unexpected and mis-shaped tensor in one message, not only the first")
     untouched(target, before, what)
 
-    what = "load_checkpoint(path, model, rngs={'sampler': ...}) for a file without a generator 'sampler'"
+    target, target_opt, _ = fresh(seed=3)
+    before = [np.array(p.data) for p in target.parameters()]
+    what = ("load_checkpoint(path, model, optimizer, rngs={'batch': ..., 'sampler': ...}) for a file without a "
+            "generator 'sampler'")
     with expect_raises(KeyError, what):
-        C.load_checkpoint(path, setup(seed=3, steps=0)[0], None, {"sampler": np.random.default_rng(0)})
+        C.load_checkpoint(path, target, target_opt, {"batch": np.random.default_rng(0), "sampler": np.random.default_rng(0)})
+    hint = ("check that the file holds every generator of rngs before loading anything: a refused load leaves the "
+            "model and the optimizer as they were")
+    for (name, p), old in zip(target.named_parameters(), before):
+        assert_equal(np.asarray(p.data), old, what=f"{what}: weight {name} after the refused load", hint=hint)
+    require(not target_opt.state, f"{what}: the optimizer holds loaded moments after the refused load", hint)

@@ -74,14 +74,14 @@ def grads_hint(got: list, grads: list, max_norm: float, norm: float) -> str:
          "max_norm / (norm + 1e-6)", [per_param(g) for g in grads]),
         ("your gradients were scaled by norm / max_norm, the coefficient upside down: multiply by "
          "max_norm / (norm + 1e-6)", [g * (norm / max_norm) for g in grads]),
+        ("your gradients were scaled by max_norm / norm, without the 1e-6: the coefficient is max_norm / (norm + 1e-6), as in "
+         "torch.nn.utils.clip_grad_norm_", [g * (max_norm / norm) for g in grads]),
         ("your gradients were divided by the norm only: multiply by max_norm / (norm + 1e-6)",
          [g / norm for g in grads]),
         ("your gradients were scaled twice (coef ** 2): compute the coefficient once and scale each gradient once",
          [g * coef * coef for g in grads]),
         ("your gradients were left unchanged although the norm exceeds max_norm: scale them all by "
          "max_norm / (norm + 1e-6)", list(grads)),
-        ("your gradients were scaled by max_norm / norm: the coefficient is max_norm / (norm + 1e-6), as in "
-         "torch.nn.utils.clip_grad_norm_", [g * (max_norm / norm) for g in grads]),
     ]
     for text, alt in variants:
         if all(a.shape == b.shape and np.allclose(a, b, rtol=1e-10, atol=0) for a, b in zip(got, alt)):

@@ -32,7 +32,7 @@ SETTINGS = [(6e-4, 6e-5, 100, 1000), (1.0, 0.1, 7, 21), (3e-4, 0.0, 0, 50), (2e-
 
 def lr(step, max_lr, min_lr, w, c, *, warm=None, span=None, floor=None):
     """The schedule; the keyword switches give the classic mistakes (all None: the right formula)."""
-    if step < w:
+    if step < w or (warm == "through" and 0 < w and step == w):
         start = min_lr if warm == "from_min" else 0.0
         return start + (max_lr - start) * (step + (warm == "plus1")) / w
     low = 0.0 if floor == "to_zero" else min_lr
@@ -58,6 +58,9 @@ VARIANTS = [
      "cosine_steps - warmup_steps steps: divide by that", dict(span="c")),
     ("your cosine runs over the wrong span: it matches step / cosine_steps. The progress is (step - "
      "warmup_steps) / (cosine_steps - warmup_steps), 0 at the end of the warm-up", dict(span="step")),
+    ("your warm-up runs through step == warmup_steps: with warmup_steps == cosine_steps it returns max_lr there. "
+     "The warm-up is step < warmup_steps; from warmup_steps on there is no cosine left, only min_lr",
+     dict(warm="through")),
     ("your schedule decays to 0 instead of the floor: min_lr + 0.5 * (1 + cos(pi * progress)) * (max_lr - "
      "min_lr)", dict(floor="to_zero")),
     ("your schedule returns 0 after cosine_steps: after the end it stays at the floor, min_lr",

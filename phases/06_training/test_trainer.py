@@ -57,6 +57,9 @@ def test_train_step(kit):
                 "call optimizer.step() once per train_step (when the gradients are finite)")
         require(isinstance(out, dict) and {"loss", "grad_norm", "skipped"} <= set(out),
                 f"{what}: expected a dict with loss, grad_norm and skipped, got {out!r:.120}")
+        require(isinstance(out["loss"], (float, np.floating)),
+                f"{what}: the returned loss should be a Python float, got {type(out['loss']).__name__}",
+                "return float(loss.item()): a Tensor would keep the whole graph of the step alive")
         assert_close(out["loss"], loss, what=f"{what}: returned loss", rtol=1e-9,
                      hint="the loss of this batch *before* the update (lm_loss(model, x, y))")
         _, lrs, seen = steps[-1]
@@ -134,7 +137,9 @@ def test_evaluate(kit):
         require(model.training == mode, f"{what}: the model is left in {'training' if model.training else 'eval'} "
                 f"mode", "give the model back in the mode it had (was = model.training; ...; model.train(was))")
         wrong = {"the mean of the batch means (a short last batch must count for its own targets only)":
-                 np.mean([expected_batch(kit, P, tokens, s) for s in batch_starts(tokens, batch_size, max_batches)])}
+                 np.mean([expected_batch(kit, P, tokens, s) for s in batch_starts(tokens, batch_size, max_batches)]),
+                 f"the loss over max_batches + 1 = {max_batches + 1} batches: one batch too many (stop once "
+                 f"max_batches batches are done)": expected(batch_size, max_batches + 1)[0]}
         for text, value in wrong.items():
             if abs(got - value) < 1e-9 and abs(value - want) > 1e-6:
                 raise AssertionError(f"{what}: got {got:.6g}, {text}; expected {want:.6g}")

@@ -76,7 +76,9 @@ def test_generate_greedy(kit):
             what = (f"generate({kit.describe(fields)}, a prompt of {lengths[0]} tokens, 30, temperature=0, "
                     f"use_cache={cache})")
             long = ("a prompt longer than block_size: its context is its last block_size tokens (the model reads no "
-                    "more), so the prefill reads those" if lengths[0] > cfg.block_size else None)
+                    "more), so the prefill reads those" if lengths[0] > cfg.block_size else
+                    "a context of block_size tokens is full: before the next token, restart it as the last "
+                    "block_size // 2 tokens read again from position 0; never feed the model a position >= block_size")
             got = generate(G, m, prompts, 30, temperature=0, use_cache=cache, what=what, hint=long)
             if got != want:
                 compare(got, want, what, context_hint(kit, P, cfg, prompts, got, want))
@@ -108,7 +110,15 @@ def test_generate_batch(kit):
     prompts = prompts_for(cfg, [6, 2, 11, 1], 46)
     rngs = lambda: [np.random.default_rng(100 + b) for b in range(4)]  # noqa: E731
     what = "generate(llama, 4 prompts of 6, 2, 11 and 1 tokens, 20, rng=[4 generators], top_k=8)"
-    got = generate(G, m, prompts, 20, rng=rngs(), top_k=8, what=what)
+    gens = rngs()
+    got = generate(G, m, prompts, 20, rng=gens, top_k=8, what=what)
+    for b, (r, row) in enumerate(zip(gens, got)):
+        twin = np.random.default_rng(100 + b)
+        twin.random(len(row))
+        require(r.random() == twin.random(),
+                f"{what}: rng[{b}] has not advanced by exactly the {len(row)} uniforms of row {b}'s {len(row)} tokens",
+                hint="row b draws one uniform per new token from rng[b] itself, the caller's generator: not a copy "
+                     "(a copy replays the same draws at every call), not rng[0] for every row")
     alone = [generate(G, m, [p], 20, rng=[r], top_k=8, what=f"generate(llama, prompt {b} alone, 20, rng=[its generator], "
                                                                 f"top_k=8)")[0]
              for b, (p, r) in enumerate(zip(prompts, rngs()))]

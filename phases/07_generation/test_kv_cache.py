@@ -58,6 +58,12 @@ def test_kv_cache_init(kit):
                 hint="[np.zeros(shape)] * n_layer is ONE array n_layer times: build a new array per layer, and "
                      "separate ones for keys and values")
     _, _, cfg = kit.model(kit.LLAMA)
+    what = f"KVCache({kit.describe(kit.LLAMA)}, 2) (the default dtype)"
+    with calling(what):
+        plain = K.KVCache(cfg, 2)
+    dtypes = sorted({str(np.asarray(a).dtype) for a in plain.k + plain.v})
+    require(dtypes == ["float32"], f"{what}: the cache arrays should be float32, got {', '.join(dtypes)}",
+            hint="np.zeros(shape, dtype=dtype): the dtype argument, float32 unless the caller gives another")
     cache = new_cache(K, cfg, 2, f"KVCache({kit.describe(kit.LLAMA)}, 2, max_len=5)", max_len=5)
     assert_equal(np.shape(cache.k[0])[2], 5, what="KVCache(cfg, 2, max_len=5): the position axis")
     D = cfg.n_embd // cfg.n_head
@@ -128,6 +134,21 @@ def test_cache_write(kit):
                     np.ones((3, Hkv, 1, D)))
     assert_close(np.asarray(keys), before[0], what=f"{what}: the keys returned, after another write", hint=hint)
     assert_close(np.asarray(values), before[1], what=f"{what}: the values returned, after another write", hint=hint)
+    # Rows of different lengths, the longer one second: every row comes back up to the longest.
+    cache = new_cache(K, cfg, 3, "KVCache(llama cfg, 3, max_len=6)", max_len=6)
+    k, v = g.normal(size=(2, Hkv, 2, D)), g.normal(size=(2, Hkv, 2, D))
+    rows, positions = np.array([1, 2]), np.array([[0, 1], [3, 4]])
+    what = "cache.write(layer=0, rows=[1, 2], positions=[[0, 1], [3, 4]], k, v) on a fresh cache (row 2 is longer)"
+    with calling(what):
+        keys, values = K.KVCache.write(cache, 0, rows, positions, k, v)
+    want_k, want_v = np.zeros((2, Hkv, 5, D)), np.zeros((2, Hkv, 5, D))
+    for i in range(2):
+        want_k[i][:, positions[i]], want_v[i][:, positions[i]] = k[i], v[i]
+    hint = ("T_k = positions.max() + 1 over all the rows written, not the first row's last position: every row "
+            "comes back up to the last position of the longest")
+    assert_equal(np.shape(keys), want_k.shape, what=f"{what}: the shape of the keys returned", hint=hint)
+    assert_close(np.asarray(keys), want_k, what=f"{what}: the keys returned", hint=hint, **TOL)
+    assert_close(np.asarray(values), want_v, what=f"{what}: the values returned", hint=hint, **TOL)
 
 
 def prefill_hint(kit, P, cfg, seq, got, cache) -> str:

@@ -29,8 +29,12 @@ def cases() -> list[np.ndarray]:
 
 
 def call(fn, x, *args, what):
+    arg = x.copy()
     with calling(what):
-        out = fn(x.copy(), *args)
+        out = fn(arg, *args)
+    require(np.array_equal(arg, x), f"{what} changed the caller's logits in place: they became {show(arg)}",
+            "check_logits gives back the caller's own array when it is float64 already: never write into it; "
+            "compute a new one (x / temperature, np.where(keep, x, -np.inf), np.exp(x - max))")
     got = np.asarray(out)
     require(got.shape == x.shape, f"{what}: expected logits of shape {x.shape}, got shape {got.shape}")
     return got

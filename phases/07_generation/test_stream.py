@@ -11,7 +11,8 @@ import numpy as np
 from common.checks import assert_equal, calling, require
 from grader import task
 
-TEXTS = ["héllo wörld", "naïve café ☕ 😀!", "日本語のテキスト", "a\u00a0b\u200bc", "plain ASCII only"]
+# Thai starts every character with the byte E0, the lowest first byte of a 3-byte character.
+TEXTS = ["héllo wörld", "naïve café ☕ 😀!", "日本語のテキスト", "ภาษาไทย", "a\u00a0b\u200bc", "plain ASCII only"]
 BROKEN = [b"ab\xffcd", b"\xe2\x82", b"x\xc3", b"\xf0\x9f\x98", b"\x80\x80abc", b"\xe2\x28\xa1", b"\xc3\xa9\xa9",
           b"\xf8\x88\x80\x80\x80z", b"\xed\xa0\x80!"]
 

@@ -79,6 +79,14 @@ def test_accumulate_gradients(kit):
                 hint = "only part of the batch counts: clear the gradients before the loop, never inside it"
             assert_close(g, want[name], what=f"k={k}: {name}.grad (the gradient of the whole batch's mean loss)",
                          rtol=1e-8, atol=1e-12, hint=hint)
+    model32 = kit.gpt(cfg, seed=1, dtype=np.float32)
+    what = f"accumulate_gradients(float32 GPT, split_batch(x (8, {cfg.block_size}), y, 4))"
+    with calling(what):
+        loss = A.accumulate_gradients(model32, A.split_batch(x, y, 4))
+    require(np.asarray(loss).dtype == np.float32,
+            f"{what}: the mean loss should be a float32 array, got {np.asarray(loss).dtype}",
+            hint="the losses are float32: divide their sum by np.float32(k) (or a Python int); a float64 number, "
+                 "np.float64(k), promotes the mean to float64")
     # a loss scale, onto gradients already there
     model.zero_grad()
     for p in model.parameters():

@@ -81,6 +81,12 @@ def test_loss_scaler(kit):
         s = P.LossScaler()
     require(s.scale == 2.0**16 and s.clean_steps == 0,
             f"LossScaler() must start at scale 65536.0 with clean_steps 0, got {s.scale}, {s.clean_steps}")
+    with calling("LossScaler(init_scale=1024)"):
+        s = P.LossScaler(init_scale=1024)
+    require(type(s.scale) is float and s.scale == 1024.0,
+            f"LossScaler(init_scale=1024).scale should be the Python float 1024.0, got {type(s.scale).__name__} "
+            f"{s.scale!r}", hint="self.scale = float(init_scale): an int or a NumPy scalar given by the caller (or "
+                                 "read from a config) is stored as a Python float, as the checkpoint's state_dict expects")
     g = np.random.default_rng(4)
     cases = [
         ([False] * 7, 1.0, 2.0, 0.5, 1, "growth_interval=1: every clean step grows the scale"),
@@ -105,7 +111,7 @@ def test_loss_scaler(kit):
                     f"{s.clean_steps}", hint=why)
     for kwargs, name in (({"init_scale": 0.0}, "init_scale"), ({"growth_factor": 1.0}, "growth_factor"),
                          ({"backoff_factor": 1.0}, "backoff_factor"), ({"backoff_factor": 0.0}, "backoff_factor"),
-                         ({"growth_interval": 0}, "growth_interval")):
+                         ({"growth_interval": 0}, "growth_interval"), ({"growth_interval": 0.5}, "growth_interval")):
         with expect_raises(ValueError, f"LossScaler({', '.join(f'{k}={v}' for k, v in kwargs.items())})") as caught:
             P.LossScaler(**kwargs)
         require(name in str(caught[0]), f"the ValueError for {kwargs} should name {name}; it says {caught[0]}")

@@ -232,6 +232,19 @@ def test_train_step_mixed_precision(kit):
     left = [n for (n, p), m in zip(model.named_parameters(), mw.master) if p.grad is not None or m.grad is not None]
     require(not left, f"{what}: gradients left after a skipped step on {left}: clear them (optimizer and model), or "
                       "the overflow is added to the next step")
+    # a clean step that clips: the gradients the optimizer is handed, the masters', have the global norm grad_clip
+    scaler.scale = 2.0**10
+    clip = norm / 8
+    what = f"train_step(float16 model, master, scaler at 1024, 2 micro-batches, grad_clip={clip:.4g}, about norm / 8)"
+    out = run_step(kit, S, model, spy, A.split_batch(x, y, 2), what, lr=0.01, grad_clip=clip, scaler=scaler, master=mw)
+    check_result(out, what)
+    require(out["skipped"] is False and len(spy.stepped) == 2, f"{what}: a clean step must call optimizer.step() once")
+    handed = math.sqrt(sum(float(np.sum(np.asarray(g, dtype=np.float64) ** 2)) for g in spy.stepped[-1]))
+    require(out["grad_norm"] > clip and abs(handed / clip - 1) < 1e-3,
+            f"{what}: the gradients the optimizer was handed have the global norm {handed:.6g}; clipped, it is "
+            f"grad_clip = {clip:.6g} (grad_norm before clipping: {out['grad_norm']:.6g})",
+            hint="with master, the optimizer steps the masters: clip the gradients grads_to_master gave them (the "
+                 "optimizer's params), not the float16 model's, which are None by then")
 
 
 @task(points=2, timeout=90, needs=("train_step_fp32", "accumulate_on_the_device"))

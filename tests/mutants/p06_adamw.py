@@ -107,4 +107,28 @@ MUTANTS = [
             "                group[k] = saved[k]\n"
             '        params = [p for group in self.param_groups for p in group["params"]]\n',
      "says": ["raised, but changed", "leaves the optimizer as it was"]},
+    {"name": "p06_moments_not_stored", "phase": 6, "module": "adamw.py", "task": "adamw_step",
+     "old": MOMENTS,
+     "new": "                m = beta1 * m + (1 - beta1) * g\n                v = beta2 * v + (1 - beta2) * (g * g)\n",
+     "says": ["not kept from one step to the next"]},
+    {"name": "p06_decay_without_lr", "phase": 6, "module": "adamw.py", "task": "adamw_step",
+     "old": "p.data *= 1 - lr * wd", "new": "p.data *= 1 - wd",
+     "says": ["not multiplied by lr"]},
+    {"name": "p06_state_dict_numbers_stepped_only", "phase": 6, "module": "adamw.py", "task": "adamw_state_dict",
+     "old": "                indices.append(i)\n                i += 1\n",
+     "new": "                    i += 1\n                indices.append(i)\n",
+     "says": ["named by position"]},
+    {"name": "p06_load_state_dict_saved_dtype", "phase": 6, "module": "adamw.py", "task": "adamw_state_dict",
+     "old": '"m": xp.array(s["m"], dtype=p.data.dtype, copy=True),\n'
+            '                            "v": xp.array(s["v"], dtype=p.data.dtype, copy=True)}',
+     "new": '"m": xp.array(s["m"], copy=True),\n                            "v": xp.array(s["v"], copy=True)}',
+     "says": ["should be a float32 array", "p.data's dtype"]},
+]
+
+# Correct code written another way: each must keep full marks.
+ALTERNATIVES = [
+    {"name": "p06_alt_adamw_hat_form", "phase": 6, "module": "adamw.py", "task": "adamw_step",
+     "old": UPDATE,
+     "new": ("                m_hat = m / (1 - beta1**t)\n                v_hat = v / (1 - beta2**t)\n"
+             "                p.data -= lr * m_hat / (xp.sqrt(v_hat) + eps)\n")},
 ]

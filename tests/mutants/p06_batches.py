@@ -62,4 +62,26 @@ MUTANTS = [
     {"name": "p06_eval_uint16", "phase": 6, "module": "batches.py", "task": "eval_batches",
      "old": "offsets], dtype=np.int64)", "new": "offsets])",
      "says": ["int64"]},
+    {"name": "p06_batch_start_past_last_window", "phase": 6, "module": "batches.py", "task": "get_batch",
+     "old": "starts = rng.integers(0, n - block_size, size=batch_size)",
+     "new": "starts = rng.integers(0, n - block_size + 1, size=batch_size)",
+     "says": ["one past the last window"]},
+    {"name": "p06_eval_drops_short_batch", "phase": 6, "module": "batches.py", "task": "eval_batches",
+     "old": "for first in range(0, n_windows, batch_size):",
+     "new": "for first in range(0, n_windows - batch_size + 1, batch_size):",
+     "says": ["skip the last batch because it is short"]},
+]
+
+# Correct code written another way: each must keep full marks.
+ALTERNATIVES = [
+    {"name": "p06_alt_batch_loop", "phase": 6, "module": "batches.py", "task": "get_batch",
+     "old": ("    windows = np.asarray(tokens[starts[:, None] + np.arange(block_size + 1)], dtype=np.int64)\n"
+             "    return windows[:, :-1], windows[:, 1:]\n"),
+     "new": ("    x = np.stack([np.asarray(tokens[s:s + block_size], dtype=np.int64) for s in starts])\n"
+             "    y = np.stack([np.asarray(tokens[s + 1:s + 1 + block_size], dtype=np.int64) for s in starts])\n"
+             "    return x, y\n")},
+    # One scalar draw per row gives the very numbers of one vector draw: the same batches.
+    {"name": "p06_alt_batch_starts_per_row", "phase": 6, "module": "batches.py", "task": "get_batch",
+     "old": "starts = rng.integers(0, n - block_size, size=batch_size)",
+     "new": "starts = np.array([rng.integers(0, n - block_size) for _ in range(batch_size)])"},
 ]

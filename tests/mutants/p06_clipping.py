@@ -47,4 +47,16 @@ MUTANTS = [
     {"name": "p06_finite_none_not_skipped", "phase": 6, "module": "clipping.py", "task": "grads_are_finite",
      "old": "p.grad is None or ", "new": "",
      "says": ["None"]},
+    {"name": "p06_clip_without_eps", "phase": 6, "module": "clipping.py", "task": "clip_grad_norm",
+     "old": "coef = max_norm / (norm + 1e-6)", "new": "coef = max_norm / norm",
+     "says": ["without the 1e-6"]},
+]
+
+# Correct code written another way: each must keep full marks.
+ALTERNATIVES = [
+    {"name": "p06_alt_clip_python_float", "phase": 6, "module": "clipping.py", "task": "clip_grad_norm",
+     "old": SCALE, "new": "                p.grad = p.grad * coef         # a Python float keeps the array's dtype\n"},
+    {"name": "p06_alt_norm_loop_float64", "phase": 6, "module": "clipping.py", "task": "clip_grad_norm",
+     "old": '            total += float(array_module(g).sum(g.astype("float64") ** 2))\n',
+     "new": '            for value in g.astype("float64").ravel():\n                total += float(value) * float(value)\n'},
 ]

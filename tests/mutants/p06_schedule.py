@@ -25,4 +25,18 @@ MUTANTS = [
     {"name": "p06_lr_negative_step_accepted", "phase": 6, "module": "schedule.py", "task": "cosine_lr",
      "old": "    if step < 0:\n", "new": "    if False:\n",
      "says": ["negative step", "should raise ValueError"]},
+    # the boundary step == warmup_steps == cosine_steps, and the arguments at that boundary
+    {"name": "p06_lr_warmup_includes_boundary", "phase": 6, "module": "schedule.py", "task": "cosine_lr",
+     "old": "    if step < warmup_steps:\n", "new": "    if step <= warmup_steps and warmup_steps:\n",
+     "says": ["runs through step == warmup_steps", "step < warmup_steps"]},
+    {"name": "p06_lr_rejects_equal", "phase": 6, "module": "schedule.py", "task": "cosine_lr",
+     "old": "if not 0 <= warmup_steps <= cosine_steps:", "new": "if not 0 <= warmup_steps < cosine_steps:",
+     "says": ["raised ValueError", "there is no cosine"]},
+]
+
+# Correct code written another way: each must keep full marks.
+ALTERNATIVES = [
+    {"name": "p06_alt_lr_other_order", "phase": 6, "module": "schedule.py", "task": "cosine_lr",
+     "old": "return min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (max_lr - min_lr)",
+     "new": "return min_lr + (max_lr - min_lr) * (1 + math.cos(math.pi * progress)) / 2"},
 ]

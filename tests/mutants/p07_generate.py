@@ -44,4 +44,15 @@ MUTANTS = [
     {"name": "p07_on_token_swapped", "phase": 7, "module": "generate.py", "task": "generate_batch",
      "old": "                on_token(b, tok)\n", "new": "                on_token(tok, b)\n",
      "says": ["on_token(row, token)"]},
+    # per-row generators: each row advances its own, the caller's, once per token
+    {"name": "p07_generate_list_rng_first_only", "phase": 7, "module": "generate.py", "task": "generate_batch",
+     "old": "r = rng if rng is None or isinstance(rng, np.random.Generator) else [rng[b] for b in running]",
+     "new": "r = rng if rng is None or isinstance(rng, np.random.Generator) else rng[0]",
+     "says": ["has not advanced", "not rng[0] for every row"]},
+    {"name": "p07_generate_generators_copied", "phase": 7, "module": "generate.py", "task": "generate_batch",
+     "old": "else [rng[b] for b in running]", "new": "else [__import__('copy').deepcopy(rng[b]) for b in running]",
+     "says": ["has not advanced", "not a copy"]},
+    {"name": "p07_restart_one_step_late", "phase": 7, "module": "generate.py", "task": "generate_greedy",
+     "old": RESTART, "new": RESTART.replace("ctx[b] == block", "ctx[b] > block"),
+     "says": ["never feed the model a position >= block_size"]},
 ]

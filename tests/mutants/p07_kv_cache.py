@@ -61,4 +61,33 @@ MUTANTS = [
      "old": "    w = _attention.attention_weights(q, keys, mask)                    # (B', H, T, T_k)\n",
      "new": "    w = (q @ keys.transpose(-2, -1) + mask).softmax(axis=-1)\n",
      "says": ["1 / sqrt(head_dim)"]},
+    # the cache's dtype, its arrays, the span write returns, the positions' axes, the prefill's mask
+    {"name": "p07_cache_dtype_ignored", "phase": 7, "module": "kv_cache.py", "task": "kv_cache_init",
+     "old": ("self.k = [np.zeros(shape, dtype=dtype) for _ in range(config.n_layer)]\n"
+             "        self.v = [np.zeros(shape, dtype=dtype) for _ in range(config.n_layer)]"),
+     "new": ("self.k = [np.zeros(shape) for _ in range(config.n_layer)]\n"
+             "        self.v = [np.zeros(shape) for _ in range(config.n_layer)]"),
+     "says": ["should be float32", "dtype argument"]},
+    {"name": "p07_cache_k_v_shared", "phase": 7, "module": "kv_cache.py", "task": "kv_cache_init",
+     "old": "        self.v = [np.zeros(shape, dtype=dtype) for _ in range(config.n_layer)]\n",
+     "new": "        self.v = self.k\n",
+     "says": ["share memory", "separate ones for keys and values"]},
+    {"name": "p07_cache_write_tk_first_row", "phase": 7, "module": "kv_cache.py", "task": "cache_write",
+     "old": "T_k = int(positions.max()) + 1", "new": "T_k = int(positions[0, -1]) + 1",
+     "says": ["not the first row's last position"]},
+    {"name": "p07_position_ids_no_row_axis", "phase": 7, "module": "kv_cache.py", "task": "position_ids",
+     "old": "return np.asarray(start, dtype=np.int64)[:, None] + np.arange(T, dtype=np.int64)",
+     "new": "return np.asarray(start, dtype=np.int64) + np.arange(T, dtype=np.int64)[:, None]",
+     "says": ["start[:, None] + np.arange(T)"]},
+    {"name": "p07_mask_by_last_position", "phase": 7, "module": "kv_cache.py", "task": "cached_gpt2",
+     "old": "visible = np.arange(keys.shape[2])[None, None, :] <= positions[:, :, None]",
+     "new": "visible = np.arange(keys.shape[2])[None, None, :] <= positions[:, -1:, None]",
+     "says": ["key position <= query position"]},
+]
+
+# Correct code written another way: each must keep full marks.
+ALTERNATIVES = [
+    {"name": "p07_alt_position_ids_loop", "phase": 7, "module": "kv_cache.py", "task": "position_ids",
+     "old": "    return np.asarray(start, dtype=np.int64)[:, None] + np.arange(T, dtype=np.int64)\n",
+     "new": "    return np.array([[int(s) + t for t in range(T)] for s in start], dtype=np.int64).reshape(len(start), T)\n"},
 ]

@@ -68,6 +68,41 @@ MUTANTS = [
      "old": "    x = top_k_filter(x, top_k)\n    x = top_p_filter(x, top_p)\n",
      "new": "    x = top_p_filter(x, top_p)\n    x = top_k_filter(x, top_k)\n",
      "says": ["top-p before top-k"]},
+    # the caller's logits: check_logits hands back the caller's own float64 array
+    {"name": "p07_softmax_in_place", "phase": 7, "module": "processors.py", "task": "softmax",
+     "old": "    e = np.exp(x - x.max(axis=1, keepdims=True))\n",
+     "new": "    x -= x.max(axis=1, keepdims=True)\n    e = np.exp(x, out=x)\n",
+     "says": ["changed the caller's logits in place"]},
+    {"name": "p07_temperature_in_place", "phase": 7, "module": "processors.py", "task": "temperature",
+     "old": "    return x / temperature\n", "new": "    x /= temperature\n    return x\n",
+     "says": ["changed the caller's logits in place"]},
+    {"name": "p07_top_k_in_place", "phase": 7, "module": "processors.py", "task": "top_k",
+     "old": "    return np.where(x >= kth, x, -np.inf)\n", "new": "    x[x < kth] = -np.inf\n    return x\n",
+     "says": ["changed the caller's logits in place"]},
+    {"name": "p07_min_p_in_place", "phase": 7, "module": "processors.py", "task": "min_p",
+     "old": "    return np.where(probs >= min_p * probs.max(axis=1, keepdims=True), x, -np.inf)\n",
+     "new": "    x[probs < min_p * probs.max(axis=1, keepdims=True)] = -np.inf\n    return x\n",
+     "says": ["changed the caller's logits in place"]},
+    # boundaries: the token that reaches p, min_p = 1, and the order of the processors
+    {"name": "p07_top_p_threshold_strict", "phase": 7, "module": "processors.py", "task": "top_p",
+     "old": "return np.where(probs >= threshold, x, -np.inf)", "new": "return np.where(probs > threshold, x, -np.inf)",
+     "says": ["dropped the token at which the running total reaches p"]},
+    {"name": "p07_top_p_exactly_n_keep", "phase": 7, "module": "processors.py", "task": "top_p",
+     "old": ("    threshold = desc[np.arange(x.shape[0]), n_keep - 1][:, None]\n"
+             "    return np.where(probs >= threshold, x, -np.inf)\n"),
+     "new": ("    order = np.argsort(-probs, axis=1, kind='stable')\n    out = np.full_like(x, -np.inf)\n"
+             "    for b in range(x.shape[0]):\n        keep = order[b, :n_keep[b]]\n        out[b, keep] = x[b, keep]\n"
+             "    return out\n"),
+     "says": ["broke a tie at the boundary"]},
+    {"name": "p07_min_p_strict", "phase": 7, "module": "processors.py", "task": "min_p",
+     "old": "probs >= min_p * probs.max(axis=1, keepdims=True)", "new": "probs > min_p * probs.max(axis=1, keepdims=True)",
+     "says": ["min_p=1", "keeps tokens []"]},
+    {"name": "p07_process_temperature_last", "phase": 7, "module": "processors.py", "task": "process_logits",
+     "old": ("    x = apply_temperature(logits, temperature)\n    x = top_k_filter(x, top_k)\n"
+             "    x = top_p_filter(x, top_p)\n    return min_p_filter(x, min_p)\n"),
+     "new": ("    x = top_k_filter(logits, top_k)\n    x = top_p_filter(x, top_p)\n    x = min_p_filter(x, min_p)\n"
+             "    return apply_temperature(x, temperature)\n"),
+     "says": ["temperature last"]},
 ]
 
 # Correct code written another way: each must keep full marks.
@@ -84,4 +119,10 @@ ALTERNATIVES = [
      "old": "    return np.where(probs >= min_p * probs.max(axis=1, keepdims=True), x, -np.inf)\n",
      "new": ("    with np.errstate(divide='ignore'):   # log p_i >= log min_p + log p_max, in logits\n"
              "        return np.where(x >= x.max(axis=1, keepdims=True) + np.log(min_p), x, -np.inf)\n")},
+    {"name": "p07_alt_softmax_logsumexp", "phase": 7, "module": "processors.py", "task": "softmax",
+     "old": "    e = np.exp(x - x.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n",
+     "new": ("    m = x.max(axis=1, keepdims=True)\n"
+             "    return np.exp(x - m - np.log(np.exp(x - m).sum(axis=1, keepdims=True)))\n")},
+    {"name": "p07_alt_temperature_multiply", "phase": 7, "module": "processors.py", "task": "temperature",
+     "old": "    return x / temperature\n", "new": "    return x * (1.0 / temperature)\n"},
 ]

@@ -32,3 +32,11 @@ MUTANTS = [
      "new": "    return draw(softmax(logits), uniforms(rng, x.shape[0]))\n",
      "says": ["softmax(process_logits(logits))"]},
 ]
+
+# Correct code written another way: each must keep full marks.
+ALTERNATIVES = [
+    {"name": "p07_alt_draw_searchsorted", "phase": 7, "module": "sampling.py", "task": "draw",
+     "old": "    return (c <= u[:, None] * c[:, -1:]).sum(axis=1).astype(np.int64)\n",
+     "new": ("    return np.array([np.searchsorted(row, ub * row[-1], side='right') for row, ub in zip(c, u)],\n"
+             "                    dtype=np.int64)\n")},
+]

@@ -17,4 +17,14 @@ MUTANTS = [
      "old": 'text, self.pending = self.pending.decode("utf-8", errors="replace"), b""',
      "new": 'text, self.pending = "", b""',
      "says": ["flush() decodes what is left"]},
+    # the first bytes at the edges of each length: E0 starts 3 bytes (Thai), F0 starts 4 (emoji)
+    {"name": "p07_stream_e0_two_bytes", "phase": 7, "module": "stream.py", "task": "utf8_stream",
+     "old": "    if first < 0xE0:\n", "new": "    if first <= 0xE0:\n",
+     "says": ["3-byte character", "E0 B8 A0"]},
+    {"name": "p07_stream_f0_three_bytes", "phase": 7, "module": "stream.py", "task": "utf8_stream",
+     "old": "    if first < 0xF0:\n", "new": "    if first <= 0xF0:\n",
+     "says": ["4-byte character", "F0 9F 98 80"]},
+    {"name": "p07_stream_holds_complete_last", "phase": 7, "module": "stream.py", "task": "utf8_stream",
+     "old": "return i if need > len(data) - i else len(data)", "new": "return i if need >= len(data) - i else len(data)",
+     "says": ["as soon as its last byte arrives"]},
 ]

@@ -63,6 +63,9 @@ MUTANTS = [
                                              "        losses.append(loss.data)\n")
              + "    return np.mean(losses)\n"),
      "says": ["called numpy on device data"]},
+    {"name": "p08_accum_mean_float64", "phase": 8, "module": "accumulation.py", "task": "accumulate_gradients",
+     "old": "    return total / np.float32(k)\n", "new": "    return total / np.float64(k)\n",
+     "says": ["should be a float32 array", "np.float64(k)"]},
 ]
 
 # Correct code written another way: each must keep full marks.
@@ -75,4 +78,6 @@ ALTERNATIVES = [
      "new": ("    losses = []\n" + LOOP.replace("        total = loss.data if total is None else total + loss.data\n",
                                              "        losses.append(loss.data)\n")
              + "    return sum(losses[1:], losses[0]) / np.float32(k)\n")},
+    {"name": "p08_alt_accum_scaled_loss", "phase": 8, "module": "accumulation.py", "task": "accumulate_gradients",
+     "old": "        loss.backward(loss_scale / k)\n", "new": "        (loss * (loss_scale / k)).backward()\n"},
 ]

@@ -92,6 +92,13 @@ MUTANTS = [
     {"name": "p08_master_without_copy", "phase": 8, "module": "precision.py", "task": "master_weights",
      "old": "p.data.astype(np.float32, copy=True)", "new": "p.data.astype(np.float32, copy=False)",
      "says": ["shares memory", "copy=True"]},
+    # the types a caller (or a config) may give: an int scale, a fractional interval
+    {"name": "p08_scaler_scale_kept_as_given", "phase": 8, "module": "precision.py", "task": "loss_scaler",
+     "old": "        self.scale = float(init_scale)\n", "new": "        self.scale = init_scale\n",
+     "says": ["python float 1024.0", "float(init_scale)"]},
+    {"name": "p08_scaler_interval_fraction", "phase": 8, "module": "precision.py", "task": "loss_scaler",
+     "old": "if not growth_interval >= 1:", "new": "if not growth_interval > 0:",
+     "says": ["growth_interval=0.5", "should raise ValueError"]},
 ]
 
 # Correct code written another way: each must keep full marks.
@@ -104,4 +111,6 @@ ALTERNATIVES = [
     {"name": "p08_alt_master_via_xp_array", "phase": 8, "module": "precision.py", "task": "master_weights",
      "old": "_nn.Parameter(p.data.astype(np.float32, copy=True))",
      "new": "_nn.Parameter(p.xp.array(p.data, dtype=p.xp.float32, copy=True))"},
+    {"name": "p08_alt_master_to_model_in_place", "phase": 8, "module": "precision.py", "task": "master_weights",
+     "old": "            p.data = m.data.astype(p.data.dtype)\n", "new": "            p.data[...] = m.data          # cast on assignment\n"},
 ]

@@ -126,6 +126,10 @@ MUTANTS = [
      "old": "    loss = accumulate_gradients(model, micro_batches, loss_scale=scale)\n",
      "new": "    loss = accumulate_gradients(model, micro_batches)\n",
      "says": ["1 / scale too small"]},
+    {"name": "p08_step_clips_model_params", "phase": 8, "module": "step.py", "task": "train_step_mixed_precision",
+     "old": "    if norm > grad_clip:\n        coef = grad_clip / (norm + 1e-6)\n        for p in params:\n",
+     "new": "    if norm > grad_clip:\n        coef = grad_clip / (norm + 1e-6)\n        for p in model.parameters():\n",
+     "says": ["clip the gradients grads_to_master gave them"]},
 ]
 
 # Correct code written another way: each must keep full marks.
