@@ -22,12 +22,14 @@ from pathlib import Path
 import pytest
 from _pytest.outcomes import OutcomeException
 
-from grader import DEFAULT_TIMEOUT
+from grader import DEFAULT_TIMEOUT, integrity
 from grader.failures import describe
 
 _GRADER_DIRS = tuple(str(Path(__file__).resolve().parent.parent / d) for d in ("grader", "common"))
 
 _state: dict = {}
+
+sys.meta_path.insert(0, integrity.RecordOnImport())  # watched modules are recorded as they are imported
 
 
 def pytest_addoption(parser):
@@ -68,6 +70,8 @@ def pytest_configure(config):
     _state["fd"] = config.getoption("--grader-events")
     dump = config.getoption("--grader-dump")
     _state["dump"] = open(dump, "w") if dump else None  # noqa: SIM115 - kept open for faulthandler
+    __import__("numpy")  # recorded now, before any code under test is imported
+    integrity.record_loaded()
 
 
 @pytest.hookimpl(trylast=True)
@@ -123,6 +127,13 @@ def pytest_runtest_protocol(item, nextitem):
     start = time.perf_counter()
     yield
     faulthandler.cancel_dump_traceback_later()
+    changed = integrity.replaced()  # first, so that what follows runs on the originals
+    if changed:
+        _state["outcome"] = "failed"
+        _state["failure"] = (f"the code under test replaced {', '.join(changed[:8])}"
+                             f"{f' and {len(changed) - 8} more' if len(changed) > 8 else ''}: the checks rely on "
+                             "these library functions, so this case counts as failed (the originals are back for "
+                             "the next case)", "")
     message, trace = _state["failure"] or ("", "")
     _emit({"event": "result", "id": item.nodeid, "outcome": _state["outcome"], "message": _cap(message, MAX_MESSAGE),
            "trace": _cap(trace, MAX_TRACE), "seconds": round(time.perf_counter() - start, 3)})

@@ -538,6 +538,36 @@ def test_verify_lists_what_a_submission_added_that_can_fool_a_check(course):
     assert result["flags"] is None and "For review" not in report
 
 
+PATCHER = '''
+import numpy as np
+
+import common.checks
+
+np.array_equal = lambda *args, **kwargs: True          # every array comparison agrees
+common.checks.require = lambda *args, **kwargs: None    # every requirement holds
+
+
+def double(x):
+    return np.array(2 * x + 1)                         # wrong, and a 0-d array: compared with np.array_equal
+'''
+
+
+def test_replacing_a_library_function_fails_the_case_and_is_undone(course):
+    """Code under test that replaces the functions a check relies on, at import, fails the case in
+    which it ran, with a message naming them; the originals are back for the next case, which is
+    then judged on its merits (test_wrong expects 5, which this double(2) gives)."""
+    submission = course / "submission"
+    submission.mkdir()
+    (submission / "mod.py").write_text(textwrap.dedent(MODULE) + textwrap.dedent(PATCHER))
+    result, report = grade(1, "--impl", str(submission), cwd=course)
+    tasks = tasks_of(result)
+    assert tasks["double"]["score"] == 0, report
+    assert "numpy.array_equal" in tasks["double"]["message"] and "common.checks.require" in tasks["double"]["message"]
+    assert tasks["wrong"]["score"] == 1 and "replaced" not in tasks["wrong"]["message"], report
+    result, _ = grade(1, cwd=course)  # the course's own module, untouched: no false alarm
+    assert tasks_of(result)["double"]["score"] == 2
+
+
 HIDDEN_TESTS = '''
 from common import load
 from grader import task
