@@ -59,6 +59,25 @@ MUTANTS = [
      "new": ("    from safetensors.numpy import load_file\n"
              "    state = state_from_hf(load_file(str(folder / \"model.safetensors\")), config)\n"),
      "says": ["phase-01 load"]},
+    # config.json as the hub writes it, and errors that name what is wrong
+    {"name": "p10_gpt2_scale_attn_unchecked", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "    need(\"scale_attn_weights\", (True,), True)\n", "new": "",
+     "says": ["scale_attn_weights=false", "should raise valueerror"]},
+    {"name": "p10_gpt2_n_inner_indexed", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": " mlp_hidden=hf.get(\"n_inner\"),", "new": " mlp_hidden=hf[\"n_inner\"],",
+     "says": ["the hub's config.json", "keyerror: 'n_inner'", "leaves out"]},
+    {"name": "p10_gpt2_checked_fields_indexed", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "        value = hf.get(field, default)\n", "new": "        value = hf[field]\n",
+     "says": ["the hub's config.json", "keyerror", "leaves out"]},
+    {"name": "p10_gpt2_config_error_unnamed", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "            raise ValueError(f\"config_from_hf: {field}={value!r}, but your GPT computes {ok[0]!r}\")\n",
+     "new": "            raise ValueError(\"config_from_hf: your GPT cannot compute this model\")\n",
+     "says": ["must name the field", "activation_function"]},
+    {"name": "p10_gpt2_state_error_unnamed", "phase": 10, "module": "gpt2.py", "task": "gpt2_weights",
+     "old": ("        raise ValueError(f\"state_from_hf: the file has no tensor for {missing[:3]}\" if missing else\n"
+             "                         f\"state_from_hf: the file holds tensors your GPT has no place for: {extra[:3]}\")\n"),
+     "new": "        raise ValueError(\"state_from_hf: the file does not match your GPT\")\n",
+     "says": ["must name the tensor", "c_proj.bias"]},
 ]
 
 ALTERNATIVES = [
