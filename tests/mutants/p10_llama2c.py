@@ -116,4 +116,7 @@ ALTERNATIVES = [
              "        n = int(np.prod(shape))\n"
              "        w[name] = np.frombuffer(raw, dtype=np.dtype(\"<f4\"), count=n, offset=at).reshape(shape)\n"
              "        at += 4 * n\n")},
+    {"name": "p10_alt_l2c_shared_flag_struct", "phase": 10, "module": "llama2c.py", "task": "llama2c_header",
+     "old": "        shared, offset = bool(raw[36]), HEADER_V1\n",
+     "new": "        (shared,), offset = struct.unpack_from(\"<?\", raw, 36), HEADER_V1\n"},
 ]

@@ -128,4 +128,16 @@ ALTERNATIVES = [
              "            p.copy_(new[name])\n"),
      "new": "    model.load_state_dict(new, strict=False)\n",
      },
+    {"name": "p10_alt_twin_state_copy_in_torch", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt_state",
+     "old": "        value = p.detach().cpu().to(torch.float32).numpy()\n" + STATE_OUT,
+     "new": ("        value = p.detach().to(\"cpu\", torch.float32, copy=True).numpy()\n"
+             "        out[name] = np.ascontiguousarray(value.T if is_linear_weight(name) else value)\n")},
+    {"name": "p10_alt_twin_load_from_numpy_copy", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt_state",
+     "old": ("        new[name] = torch.tensor(np.ascontiguousarray(value), dtype=own[name].dtype)\n"
+             "    with torch.no_grad():\n"
+             "        for name, p in model.named_parameters():\n"
+             "            p.copy_(new[name])\n"),
+     "new": ("        new[name] = torch.from_numpy(np.array(value)).to(own[name].dtype)\n"
+             "    for name, p in model.named_parameters():\n"
+             "        p.data = new[name]\n")},
 ]
