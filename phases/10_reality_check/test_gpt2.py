@@ -127,12 +127,16 @@ def test_gpt2_config(kit):
             assert_equal(getattr(cfg, field), value, what=f"{what}.{field}",
                          hint={"hidden": "mlp_hidden is n_inner, or 4 · n_embd when n_inner is None",
                                "norm_eps": "norm_eps is config.json's layer_norm_epsilon"}.get(field))
+    bool_hint = ("JSON's true reads as Python's True, and bool is a subclass of int (isinstance(True, int) is True): "
+                 "a size must be of type int exactly")
     for field, value in (("activation_function", "relu"), ("tie_word_embeddings", False),
                          ("scale_attn_weights", False), ("scale_attn_by_inverse_layer_idx", True),
-                         ("model_type", "llama")):
+                         ("model_type", "llama"), ("n_head", True), ("n_inner", True), ("n_layer", "2"),
+                         ("layer_norm_epsilon", "1e-5")):
         hf = {**transformers.GPT2Config(**SMALL).to_dict(), field: value}
         what = f"config_from_hf(a GPT-2 config.json with {field}={value!r})"
-        with expect_raises(ValueError, what) as caught:
+        with expect_raises(ValueError, what, hint=bool_hint if value is True and field.startswith("n_") else None) \
+                as caught:
             G.config_from_hf(hf)
         require(field in str(caught[0]), f"{what}: the error must name the field {field!r} your GPT does not "
                 f"compute, got: {caught[0]}")

@@ -12,7 +12,7 @@ MUTANTS = [
      "old": " mlp_hidden=hf.get(\"n_inner\"),", "new": "",
      "says": ["mlp_hidden is n_inner"]},
     {"name": "p10_gpt2_epsilon_ignored", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
-     "old": "                     norm_eps=hf.get(\"layer_norm_epsilon\", 1e-5), dropout=0.0)\n",
+     "old": "                     norm_eps=eps, dropout=0.0)\n",
      "new": "                     dropout=0.0)\n",
      "says": ["norm_eps", "layer_norm_epsilon"]},
     {"name": "p10_gpt2_relu_accepted", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
@@ -78,6 +78,15 @@ MUTANTS = [
              "                         f\"state_from_hf: the file holds tensors your GPT has no place for: {extra[:3]}\")\n"),
      "new": "        raise ValueError(\"state_from_hf: the file does not match your GPT\")\n",
      "says": ["must name the tensor", "c_proj.bias"]},
+    # values of the wrong type in config.json
+    {"name": "p10_gpt2_bool_size_accepted", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "(type(value) is not int or value <= 0)", "new": "(not isinstance(value, int) or value <= 0)",
+     "says": ["n_head=true", "should raise valueerror", "bool is a subclass of int"]},
+    {"name": "p10_gpt2_epsilon_type_unchecked", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": ("    if type(eps) not in (int, float) or not eps > 0:\n"
+             "        raise ValueError(f\"config_from_hf: layer_norm_epsilon={eps!r} is not a positive number\")\n"),
+     "new": "",
+     "says": ["layer_norm_epsilon='1e-5'", "should raise valueerror"]},
 ]
 
 ALTERNATIVES = [
@@ -87,4 +96,7 @@ ALTERNATIVES = [
              "                out[f\"blocks.{i}.attn.{qkv}.{kind}\"] = part\n")},
     {"name": "p10_alt_gpt2_n_inner_or", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
      "old": " mlp_hidden=hf.get(\"n_inner\"),", "new": " mlp_hidden=hf.get(\"n_inner\") or 4 * hf[\"n_embd\"],"},
+    {"name": "p10_alt_gpt2_sizes_isinstance_without_bool", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "(type(value) is not int or value <= 0)",
+     "new": "(isinstance(value, bool) or not isinstance(value, int) or not value > 0)"},
 ]
