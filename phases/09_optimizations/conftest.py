@@ -26,6 +26,16 @@ def p9(name: str):
     return load(9, name)
 
 
+def untouched(what: str, **arguments) -> None:
+    """Require the learner's call to have left each argument as it was: ``name=(passed, copy kept before)``."""
+    from common.checks import require
+    for name, (passed, kept) in arguments.items():
+        require(np.array_equal(np.asarray(passed), kept, equal_nan=True),
+                f"{what} changed its argument {name}: the caller's arrays are inputs only",
+                hint="compute into a new array (y = x * s, not x *= s; x - mean, not x -= mean): an in-place "
+                "operation on an argument, or on a slice of it, writes into the caller's array")
+
+
 def torch_attention(q, k, v, dout, causal: bool, *, scale: float | None = None, diagonal: int = 1):
     """``(out, lse, dq, dk, dv)`` from PyTorch in float64; k, v repeated for grouped-query heads.
     ``scale`` (default 1/sqrt(D)) and ``diagonal`` (the first masked diagonal, 1: a query sees its

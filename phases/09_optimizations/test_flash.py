@@ -41,9 +41,11 @@ def test_flash_forward(kit):
     for case in CASES:
         B, H, Hkv, T, D, causal, bq, bk = case
         q, k, v, dout = kit.qkv(B, H, Hkv, T, D, seed=T)
+        kept = [a.copy() for a in (q, k, v)]
         what = f"flash_forward({label(case)})"
         with calling(what):
             out, lse = F.flash_forward(q, k, v, causal=causal, block_q=bq, block_k=bk)
+        kit.untouched(what, q=(q, kept[0]), k=(k, kept[1]), v=(v, kept[2]))
         want_out, want_lse, *_ = kit.torch_attention(q, k, v, dout, causal)
         require(np.shape(out) == q.shape and np.shape(lse) == q.shape[:3],
                 f"{what}: expected out {q.shape} and lse {q.shape[:3]}, got {np.shape(out)} and {np.shape(lse)}")
@@ -96,8 +98,11 @@ def test_flash_backward(kit):
         q, k, v, dout = kit.qkv(B, H, Hkv, T, D, seed=T + 1)
         want_out, want_lse, dq, dk, dv = kit.torch_attention(q, k, v, dout, causal)
         what = f"flash_backward({label(case)})"
+        args = dict(q=q, k=k, v=v, out=want_out, lse=want_lse, dout=dout)
+        kept = {n: a.copy() for n, a in args.items()}
         with calling(what):
             got = F.flash_backward(q, k, v, want_out, want_lse, dout, causal=causal, block_q=bq, block_k=bk)
+        kit.untouched(what, **{n: (a, kept[n]) for n, a in args.items()})
         require(isinstance(got, tuple) and len(got) == 3, f"{what} must return (dq, dk, dv)")
         for name, g, w, shape in (("dq", got[0], dq, q.shape), ("dk", got[1], dk, k.shape), ("dv", got[2], dv, v.shape)):
             require(np.shape(g) == shape, f"{what}: {name} must have shape {shape}, got {np.shape(g)}",

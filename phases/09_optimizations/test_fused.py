@@ -31,8 +31,10 @@ def test_fused_cross_entropy(kit):
         t = g.integers(0, V, N)
         t[::3] = -100 if N > 2 else t[::3]
         what = f"fused_cross_entropy(logits ({N}, {V}), chunk={chunk}) [{why}]"
+        zin, tin = z.copy(), t.copy()
         with calling(what):
-            loss, grad = Fu.fused_cross_entropy(z.copy(), t.copy(), chunk=chunk)
+            loss, grad = Fu.fused_cross_entropy(zin, tin, chunk=chunk)
+        kit.untouched(what, logits=(zin, z), targets=(tin, t))
         tz = torch.tensor(z, requires_grad=True)
         want = F.cross_entropy(tz, torch.tensor(t), ignore_index=-100)
         want.backward()
@@ -47,6 +49,18 @@ def test_fused_cross_entropy(kit):
         require(np.shape(grad) == (N, V), f"{what}: the gradient must have shape ({N}, {V}), got {np.shape(grad)}")
         assert_close(grad, tz.grad.numpy(), what=f"{what}: dlogits", rtol=1e-9, atol=1e-12,
                      hint="(exp(z - lse) - onehot) / n, with n the rows kept; 0 on ignored rows")
+    # ignore_index is an argument: here 2, a real class id (as a padding id is), with no -100 anywhere
+    z, t = g.standard_normal((6, 9)) * 2, np.array([2, 0, 5, 2, 8, 1])
+    what = "fused_cross_entropy(logits (6, 9), targets [2, 0, 5, 2, 8, 1], chunk=4, ignore_index=2)"
+    with calling(what):
+        loss, grad = Fu.fused_cross_entropy(z.copy(), t.copy(), chunk=4, ignore_index=2)
+    tz = torch.tensor(z, requires_grad=True)
+    want = F.cross_entropy(tz, torch.tensor(t), ignore_index=2)
+    want.backward()
+    hint = ("ignore_index is an argument: leave out the rows whose target equals it (here 2, a real class id), "
+            "not only -100 or negative targets")
+    assert_close(float(loss), want.item(), what=f"{what}: loss", rtol=1e-10, atol=1e-12, hint=hint)
+    assert_close(grad, tz.grad.numpy(), what=f"{what}: dlogits", rtol=1e-9, atol=1e-12, hint=hint)
     z = np.array([[1e4, 0.0, -1e4], [0.0, 1e4, 1e4]])
     with calling("fused_cross_entropy with logits of 1e4"):
         loss, grad = Fu.fused_cross_entropy(z, np.array([1, 2]), chunk=2)
@@ -78,8 +92,10 @@ def test_layernorm_fused(kit):
     for N, C, constant, bias in ((4, 16, False, True), (3, 7, True, True), (5, 1, False, True), (2, 9, False, False)):
         x, w, b, dy = norm_case(g, N, C, constant)
         what = f"layernorm on ({N}, {C})" + (" with a constant row" if constant else "") + ("" if bias else " without bias")
+        kept = x.copy(), w.copy(), b.copy(), dy.copy()
         with calling(f"layernorm_forward: {what}"):
             y, mean, rstd = Fu.layernorm_forward(x, w, b if bias else None, 1e-5)
+        kit.untouched(f"layernorm_forward: {what}", x=(x, kept[0]), w=(w, kept[1]), b=(b, kept[2]))
         tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
         ty = F.layer_norm(tx, (C,), tw, tb if bias else None, eps=1e-5)
         ty.backward(torch.tensor(dy))
@@ -88,7 +104,8 @@ def test_layernorm_fused(kit):
         assert_close(mean, x.mean(1), what=f"{what}: mean", rtol=1e-12, atol=1e-12)
         assert_close(rstd, 1 / np.sqrt(x.var(1) + 1e-5), what=f"{what}: rstd = 1 / sqrt(var + eps)", rtol=1e-9)
         with calling(f"layernorm_backward: {what}"):
-            out = Fu.layernorm_backward(dy, x, w, mean, rstd)
+            out = Fu.layernorm_backward(dy, x, w, mean.copy(), rstd.copy())
+        kit.untouched(f"layernorm_backward: {what}", dy=(dy, kept[3]), x=(x, kept[0]), w=(w, kept[1]))
         require(isinstance(out, tuple) and len(out) == 3, "layernorm_backward returns (dx, dw, db)")
         dx, dw, db = out
         hint = None
@@ -114,8 +131,10 @@ def test_rmsnorm_fused(kit):
     for N, C, constant in ((4, 16, False), (3, 7, True), (5, 1, False)):
         x, w, _, dy = norm_case(g, N, C, constant)
         what = f"rmsnorm on ({N}, {C})" + (" with a constant row" if constant else "")
+        kept = x.copy(), w.copy(), dy.copy()
         with calling(f"rmsnorm_forward: {what}"):
             y, rstd = Fu.rmsnorm_forward(x, w, 1e-5)
+        kit.untouched(f"rmsnorm_forward: {what}", x=(x, kept[0]), w=(w, kept[1]))
         tx, tw = (torch.tensor(a, requires_grad=True) for a in (x, w))
         ty = tx * torch.rsqrt(tx.pow(2).mean(-1, keepdim=True) + 1e-5) * tw
         ty.backward(torch.tensor(dy))
@@ -123,7 +142,8 @@ def test_rmsnorm_fused(kit):
                      hint="no mean is subtracted: rstd = 1 / sqrt(mean(x²) + eps)")
         assert_close(rstd, 1 / np.sqrt((x * x).mean(1) + 1e-5), what=f"{what}: rstd", rtol=1e-9)
         with calling(f"rmsnorm_backward: {what}"):
-            dx, dw = Fu.rmsnorm_backward(dy, x, w, rstd)
+            dx, dw = Fu.rmsnorm_backward(dy, x, w, rstd.copy())
+        kit.untouched(f"rmsnorm_backward: {what}", dy=(dy, kept[2]), x=(x, kept[0]), w=(w, kept[1]))
         hint = None
         gg = dy * w
         if np.allclose(dx, rstd[:, None] * gg, rtol=1e-8, atol=1e-10):

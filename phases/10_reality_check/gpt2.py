@@ -44,7 +44,8 @@ def config_from_hf(hf: dict) -> GPTConfig:
     LayerNorm, GELU, biases, dropout 0, tied head). ValueError naming the field for what
     your GPT does not compute: another ``model_type`` or ``activation_function`` (``gelu_new``
     and ``gelu_pytorch_tanh`` are both the tanh GELU), an untied head, attention scaled by layer
-    index or not at all."""
+    index or not at all; and for a value of the wrong type: a size that is not a positive int
+    (JSON's ``true`` is a bool, not 1) or a ``layer_norm_epsilon`` that is not a positive number."""
     # YOUR CODE HERE
     raise NotImplementedError("config_from_hf: not written yet; see its docstring and the handout")
 

@@ -26,6 +26,20 @@ SMALL = dict(vocab_size=61, n_positions=16, n_embd=24, n_layer=2, n_head=3, n_in
              eos_token_id=None)
 
 
+# openai-community/gpt2's config.json as the hub serves it, its sizes made small: the fields at their
+# defaults (n_inner, tie_word_embeddings, scale_attn_weights, ...) are not written at all.
+HUB_CONFIG = {
+    "activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1, "bos_token_id": 50256,
+    "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02, "layer_norm_epsilon": 1e-05,
+    "model_type": "gpt2", "n_ctx": 16, "n_embd": 24, "n_head": 3, "n_layer": 2, "n_positions": 16, "resid_pdrop": 0.1,
+    "summary_activation": None, "summary_first_dropout": 0.1, "summary_proj_to_labels": True,
+    "summary_type": "cls_index", "summary_use_proj": True,
+    "task_specific_params": {"text-generation": {"do_sample": True, "max_length": 50}}, "vocab_size": 61,
+}
+HUB_HINT = ("the hub's config.json leaves out the fields at their defaults (n_inner, tie_word_embeddings, "
+            "scale_attn_weights, ...): read them with .get and GPT-2's default")
+
+
 def hf_model(seed: int = 0, **kw):
     """A GPT2LMHeadModel with every parameter random: weights N(0, 0.3²), norms 1 ± 0.2, biases N(0, 0.2²)."""
     cfg = transformers.GPT2Config(**{**SMALL, **kw})
@@ -95,23 +109,36 @@ def check_loaded(kit, model, hf, what):
 def test_gpt2_config(kit):
     """config.json's fields as a phase-05 config (n_inner or 4·n_embd, the LayerNorm epsilon); what your GPT does not compute is refused."""
     G = kit.p10("gpt2")
+    cases = []
     for kw in (dict(), dict(n_inner=None, layer_norm_epsilon=1e-6, activation_function="gelu_pytorch_tanh")):
-        hf = transformers.GPT2Config(**{**SMALL, **kw}).to_dict()
-        what = f"config_from_hf(GPT2Config({', '.join(f'{k}={v}' for k, v in kw.items()) or 'n_inner=40'}).to_dict())"
-        with calling(what):
+        label = ', '.join(f'{k}={v}' for k, v in kw.items()) or 'n_inner=40'
+        cases.append((f"config_from_hf(GPT2Config({label}).to_dict())", transformers.GPT2Config(**{**SMALL, **kw}).to_dict(),
+                      None))
+    cases.append(("config_from_hf(the hub's config.json of gpt2, sizes made small: no n_inner, tie_word_embeddings or "
+                  "scale_attn_weights)", json.loads(json.dumps(HUB_CONFIG)), HUB_HINT))
+    for what, hf, hint in cases:
+        read = transformers.GPT2Config.from_dict(dict(hf))         # what transformers makes of the same fields
+        with calling(what, hint=hint):
             cfg = G.config_from_hf(hf)
         for field, value in (("vocab_size", 61), ("block_size", 16), ("n_layer", 2), ("n_head", 3), ("n_embd", 24),
-                             ("hidden", 40 if kw == {} else 96), ("norm_eps", hf["layer_norm_epsilon"]),
+                             ("hidden", read.n_inner or 4 * read.n_embd), ("norm_eps", read.layer_norm_epsilon),
                              ("position", "learned"), ("norm", "layernorm"), ("mlp", "gelu"), ("bias", True),
                              ("tie_weights", True), ("dropout", 0.0)):
             assert_equal(getattr(cfg, field), value, what=f"{what}.{field}",
                          hint={"hidden": "mlp_hidden is n_inner, or 4 · n_embd when n_inner is None",
                                "norm_eps": "norm_eps is config.json's layer_norm_epsilon"}.get(field))
+    bool_hint = ("JSON's true reads as Python's True, and bool is a subclass of int (isinstance(True, int) is True): "
+                 "a size must be of type int exactly")
     for field, value in (("activation_function", "relu"), ("tie_word_embeddings", False),
-                         ("scale_attn_by_inverse_layer_idx", True), ("model_type", "llama")):
+                         ("scale_attn_weights", False), ("scale_attn_by_inverse_layer_idx", True),
+                         ("model_type", "llama"), ("n_head", True), ("n_inner", True), ("n_layer", "2"),
+                         ("layer_norm_epsilon", "1e-5")):
         hf = {**transformers.GPT2Config(**SMALL).to_dict(), field: value}
-        with expect_raises(ValueError, f"config_from_hf(a GPT-2 config.json with {field}={value!r})"):
+        what = f"config_from_hf(a GPT-2 config.json with {field}={value!r})"
+        with expect_raises(ValueError, what, hint=bool_hint if value is True and field.startswith("n_") else None) \
+                as caught:
             G.config_from_hf(hf)
+        require(field in str(caught[0]), f"{what}: the error must name the field {field!r}, got: {caught[0]}")
 
 
 @task(points=4, timeout=120, needs=("gpt2_config",))
@@ -146,17 +173,22 @@ def test_gpt2_weights(kit, tmp_path):
     check_loaded(kit, model, hf, "load_gpt2(hub layout)")
 
     cfg = G.config_from_hf(json.loads((hub / "config.json").read_text()))
-    for label, change in (("an unknown tensor h.0.attn.c_attn.scale", {"h.0.attn.c_attn.scale": np.ones(3, np.float32)}),
-                          ("an untied head (lm_head.weight differs from wte.weight)",
-                           {"lm_head.weight": tensors["wte.weight"] + 1})):
-        with expect_raises(ValueError, f"state_from_hf(the hub's tensors with {label}, config)"):
-            G.state_from_hf({**tensors, **change}, cfg)
-    less = {k: v for k, v in tensors.items() if k != "h.1.mlp.c_proj.bias"}
-    with expect_raises(ValueError, "state_from_hf(the hub's tensors without h.1.mlp.c_proj.bias, config)"):
-        G.state_from_hf(less, cfg)
-    short = {**tensors, "wpe.weight": tensors["wpe.weight"][:8]}
-    with expect_raises(ValueError, "state_from_hf(the hub's tensors with wpe.weight of 8 rows, n_positions 16)"):
-        G.state_from_hf(short, cfg)
+    bad = [  # (what, the tensors, the names the error may use for the tensor at fault)
+        ("with an unknown tensor h.0.attn.c_attn.scale", {**tensors, "h.0.attn.c_attn.scale": np.ones(3, np.float32)},
+         ("h.0.attn.c_attn.scale",)),
+        ("with an untied head (lm_head.weight differs from wte.weight)",
+         {**tensors, "lm_head.weight": tensors["wte.weight"] + 1}, ("lm_head.weight",)),
+        ("without h.1.mlp.c_proj.bias", {k: v for k, v in tensors.items() if k != "h.1.mlp.c_proj.bias"},
+         ("h.1.mlp.c_proj.bias", "blocks.1.mlp.proj.bias")),
+        ("with wpe.weight of 8 rows, n_positions 16", {**tensors, "wpe.weight": tensors["wpe.weight"][:8]},
+         ("wpe.weight",)),
+    ]
+    for label, given, names in bad:
+        what = f"state_from_hf(the hub's tensors {label}, config)"
+        with expect_raises(ValueError, what) as caught:
+            G.state_from_hf(given, cfg)
+        require(any(n in str(caught[0]) for n in names), f"{what}: the error must name the tensor "
+                f"({' or '.join(names)}), got: {caught[0]}")
     (tmp_path / "empty").mkdir()
     with expect_raises(FileNotFoundError, "load_gpt2(a folder without config.json or model.safetensors)"):
         G.load_gpt2(tmp_path / "empty")

@@ -60,6 +60,13 @@ def test_llama2c_header(kit):
                          if version == 0 and not shared else None)
             assert_equal(bool(sh), shared, what=f"{what}: shared",
                          hint="version 0: shared when vocab_size > 0; version 1: the byte after the seven ints")
+    for version in (0, 1):             # the smallest file read_header accepts: the header alone
+        raw = header_bytes(version, ints, False)
+        what = f"read_header(a version-{version} header alone, exactly its {len(raw)} bytes)"
+        with calling(what, hint=f"{len(raw)} bytes are enough: refuse a header only when the file has fewer"):
+            fields, sh, ver, offset = L.read_header(raw, "x.bin")
+        assert_equal((dict(fields), bool(sh), ver, offset), (dict(zip(FIELDS, ints)), False, version, len(raw)),
+                     what=f"{what}: (fields, shared, version, offset)")
     bad = {
         "20 bytes": b"\0" * 20,
         "a version-1 magic and 100 bytes": header_bytes(1, ints, True)[:100],
@@ -101,7 +108,9 @@ def test_llama2c_weights(kit, tmp_path):
     L = kit.p10("llama2c")
     for version in (0, 1):
         for tied in (True, False):
-            cfg = kit.llama_config(tie_weights=tied, n_layer=2 + version)
+            # 4 query heads over 1, 2 or 4 key/value heads: n_kv_head is the file's n_kv_heads, not a group size
+            kv = {(0, True): 1, (0, False): 2, (1, True): 4, (1, False): 2}[version, tied]
+            cfg = kit.llama_config(tie_weights=tied, n_layer=2 + version, n_kv_head=kv)
             state = kit.llama_state(cfg, seed=10 * version + tied)
             path = tmp_path / f"v{version}_{tied}.bin"
             kit.write_llama2c(path, cfg, state, version)

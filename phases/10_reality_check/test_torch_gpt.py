@@ -199,6 +199,28 @@ def test_torch_gpt_state(kit):
             require(torch.equal(p.detach(), before[n]), f"load_scratch_state(model, a state {label}) raised but "
                     f"changed {n} first: check every entry before copying any")
 
+    # the model and the caller's arrays never share memory, either way
+    given = {k: v.copy() for k, v in kit.random_state(cfg, seed=7).items()}
+    T.load_scratch_state(model, given)
+    loaded = {n: p.detach().clone() for n, p in model.named_parameters()}
+    for value in given.values():
+        value += 1.0
+    changed = [n for n, p in model.named_parameters() if not torch.equal(p.detach(), loaded[n])]
+    require(not changed, f"load_scratch_state(model, state): the model's {changed[:3]} changed when the state's "
+            "arrays were changed afterwards", hint="copy the values into the parameters (p.copy_ under no_grad): a "
+            "tensor made with torch.from_numpy shares the array's memory")
+    model32 = T.TorchGPT(cfg)                          # float32, as TorchGPT starts
+    with calling("scratch_state(a float32 TorchGPT)"):
+        back = T.scratch_state(model32)
+    kept = {n: np.array(v) for n, v in back.items()}
+    with torch.no_grad():
+        for p in model32.parameters():
+            p.add_(1.0)
+    changed = [n for n in kept if not np.array_equal(back[n], kept[n])]
+    require(not changed, f"scratch_state(a float32 TorchGPT): its arrays {changed[:3]} changed when the model's "
+            "parameters changed afterwards", hint="return copies: .numpy() of a float32 parameter shares its memory "
+            "(np.array(...) copies; np.ascontiguousarray does not when the array is contiguous already)")
+
     gpt = M.GPT(cfg, rng=np.random.default_rng(0)).eval()
     idx = np.random.default_rng(2).integers(0, cfg.vocab_size, (2, 9))
     with calling("from_scratch(your phase-05 GPT)"):

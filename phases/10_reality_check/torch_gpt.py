@@ -144,7 +144,8 @@ def load_scratch_state(model: TorchGPT, state: dict[str, np.ndarray]) -> TorchGP
 
 def scratch_state(model: TorchGPT) -> dict[str, np.ndarray]:
     """The other way: ``model``'s parameters as phase 05's ``state_dict()`` (float32 NumPy,
-    Linear weights transposed back to ``(in, out)``)."""
+    Linear weights transposed back to ``(in, out)``): copies, which stay as they are while the
+    model trains on (``.numpy()`` of a float32 parameter shares its memory)."""
     # YOUR CODE HERE
     raise NotImplementedError("scratch_state: not written yet; see its docstring and the handout")
 

@@ -44,7 +44,8 @@ def config_from_hf(hf: dict) -> GPTConfig:
     LayerNorm, GELU, biases, dropout 0, tied head). ValueError naming the field for what
     your GPT does not compute: another ``model_type`` or ``activation_function`` (``gelu_new``
     and ``gelu_pytorch_tanh`` are both the tanh GELU), an untied head, attention scaled by layer
-    index or not at all."""
+    index or not at all; and for a value of the wrong type: a size that is not a positive int
+    (JSON's ``true`` is a bool, not 1) or a ``layer_norm_epsilon`` that is not a positive number."""
     ### BEGIN SOLUTION
     def need(field, ok, default):
         value = hf.get(field, default)
@@ -56,9 +57,16 @@ def config_from_hf(hf: dict) -> GPTConfig:
     need("tie_word_embeddings", (True,), True)
     need("scale_attn_weights", (True,), True)
     need("scale_attn_by_inverse_layer_idx", (False,), False)
+    for field in ("vocab_size", "n_positions", "n_layer", "n_head", "n_embd", "n_inner"):
+        value = hf.get(field)
+        if (value is not None or field != "n_inner") and (type(value) is not int or value <= 0):
+            raise ValueError(f"config_from_hf: {field}={value!r} is not a positive integer")
+    eps = hf.get("layer_norm_epsilon", 1e-5)
+    if type(eps) not in (int, float) or not eps > 0:
+        raise ValueError(f"config_from_hf: layer_norm_epsilon={eps!r} is not a positive number")
     return GPTConfig(vocab_size=hf["vocab_size"], block_size=hf["n_positions"], n_layer=hf["n_layer"],
                      n_head=hf["n_head"], n_embd=hf["n_embd"], mlp_hidden=hf.get("n_inner"),
-                     norm_eps=hf.get("layer_norm_epsilon", 1e-5), dropout=0.0)
+                     norm_eps=eps, dropout=0.0)
     ### END SOLUTION
 
 

@@ -200,12 +200,13 @@ def load_scratch_state(model: TorchGPT, state: dict[str, np.ndarray]) -> TorchGP
 
 def scratch_state(model: TorchGPT) -> dict[str, np.ndarray]:
     """The other way: ``model``'s parameters as phase 05's ``state_dict()`` (float32 NumPy,
-    Linear weights transposed back to ``(in, out)``)."""
+    Linear weights transposed back to ``(in, out)``): copies, which stay as they are while the
+    model trains on (``.numpy()`` of a float32 parameter shares its memory)."""
     ### BEGIN SOLUTION
     out = {}
     for name, p in model.named_parameters():
         value = p.detach().cpu().to(torch.float32).numpy()
-        out[name] = np.ascontiguousarray(value.T if is_linear_weight(name) else value)
+        out[name] = np.array(value.T if is_linear_weight(name) else value, order="C")     # a copy, never a view
     return out
     ### END SOLUTION
 

@@ -19,6 +19,15 @@ MUTANTS = [
     {"name": "p09_ckpt_gpt_no_dropout", "phase": 9, "module": "checkpoint.py", "task": "checkpointed_gpt",
      "old": "    x = model.drop(x)\n    for block in model.blocks:\n", "new": "    for block in model.blocks:\n",
      "says": ["exactly as gpt.forward"]},
+    {"name": "p09_ckpt_recompute_on_x", "phase": 9, "module": "checkpoint.py", "task": "checkpoint",
+     "old": "        leaf = Tensor(x.data, requires_grad=True)\n", "new": "        leaf = x\n",
+     "says": ["fresh leaf"]},
+    {"name": "p09_ckpt_state_saved_after_forward", "phase": 9, "module": "checkpoint.py", "task": "checkpoint",
+     "old": ("    before = [gen.bit_generator.state for gen in gens]\n"
+             "    with _tensor.no_grad():\n        out = block(x, *args)\n"),
+     "new": ("    with _tensor.no_grad():\n        out = block(x, *args)\n"
+             "    before = [gen.bit_generator.state for gen in gens]\n"),
+     "says": ["wind the generators back", "before the block's forward"]},
 ]
 
 ALTERNATIVES = [

@@ -109,6 +109,11 @@ MUTANTS = [
     {"name": "p09_bwd_gqa_overwrites", "phase": 9, "module": "flash.py", "task": "flash_backward",
      "old": "            dk[:, h // rep, k0:k0 + nk] += dk_acc\n", "new": "            dk[:, h // rep, k0:k0 + nk] = dk_acc\n",
      "says": ["add into dk and dv"]},
+    {"name": "p09_fwd_scales_q_in_place", "phase": 9, "module": "flash.py", "task": "flash_forward",
+     "old": ("            qb = q[:, h, q0:q0 + block_q]\n            nq = qb.shape[1]\n" + F_INIT + F_LOOP_HEAD + F_SCORES),
+     "new": ("            qb = q[:, h, q0:q0 + block_q]\n            qb *= scale                 # scale q once, as the kernel does\n"
+             "            nq = qb.shape[1]\n" + F_INIT + F_LOOP_HEAD + F_SCORES.replace(" * scale\n", "\n")),
+     "says": ["changed its argument q", "new array"]},
 ]
 
 # Correct code written another way: each must keep full marks.
@@ -152,4 +157,8 @@ ALTERNATIVES = [
              "                dq_acc += ds @ kb * scale\n"
              "                dk[:, h // rep, k0:k0 + nk] += ds.swapaxes(-1, -2) @ qb * scale\n"
              "            dq[:, h, q0:q0 + nq] = dq_acc\n")},
+    {"name": "p09_alt_fwd_scale_q_block", "phase": 9, "module": "flash.py", "task": "flash_forward",
+     "old": ("            qb = q[:, h, q0:q0 + block_q]\n            nq = qb.shape[1]\n" + F_INIT + F_LOOP_HEAD + F_SCORES),
+     "new": ("            qb = q[:, h, q0:q0 + block_q] * scale\n            nq = qb.shape[1]\n" + F_INIT + F_LOOP_HEAD
+             + F_SCORES.replace(" * scale\n", "\n"))},
 ]

@@ -44,6 +44,25 @@ MUTANTS = [
      "new": "    x = x - x.mean(axis=1, keepdims=True)\n    rstd = 1.0 / np.sqrt((x * x).mean(axis=1) + eps)\n"
             "    return x * rstd[:, None] * w, rstd\n",
      "says": ["no mean is subtracted"]},
+    # the caller's arrays left alone; ignore_index is an argument
+    {"name": "p09_ce_grad_over_logits", "phase": 9, "module": "fused.py", "task": "fused_cross_entropy",
+     "old": "    grad = np.zeros((N, V), dtype=logits.dtype)\n",
+     "new": "    grad = logits                  # the gradient written over the logits, as llm.c's kernel does\n"
+            "    grad[~keep] = 0.0\n",
+     "says": ["changed its argument logits", "new array"]},
+    {"name": "p09_ce_ignore_index_hardcoded", "phase": 9, "module": "fused.py", "task": "fused_cross_entropy",
+     "old": "    keep = targets != ignore_index\n", "new": "    keep = targets != -100\n",
+     "says": ["ignore_index=2", "not only -100"]},
+    {"name": "p09_ce_ignores_negative_targets", "phase": 9, "module": "fused.py", "task": "fused_cross_entropy",
+     "old": "    keep = targets != ignore_index\n", "new": "    keep = targets >= 0\n",
+     "says": ["ignore_index=2", "not only -100"]},
+    {"name": "p09_ln_centres_x_in_place", "phase": 9, "module": "fused.py", "task": "layernorm_fused",
+     "old": "    xc = x - mean[:, None]\n", "new": "    xc = x\n    xc -= mean[:, None]\n",
+     "says": ["changed its argument x", "new array"]},
+    {"name": "p09_rms_scales_x_in_place", "phase": 9, "module": "fused.py", "task": "rmsnorm_fused",
+     "old": "    return x * rstd[:, None] * w, rstd\n",
+     "new": "    y = x\n    y *= rstd[:, None] * w\n    return y, rstd\n",
+     "says": ["changed its argument x", "new array"]},
 ]
 
 ALTERNATIVES = [
@@ -52,4 +71,19 @@ ALTERNATIVES = [
     {"name": "p09_alt_ln_var_via_numpy", "phase": 9, "module": "fused.py", "task": "layernorm_fused",
      "old": "    rstd = 1.0 / np.sqrt((xc * xc).mean(axis=1) + eps)\n    y = xc",
      "new": "    rstd = 1.0 / np.sqrt(x.var(axis=1) + eps)\n    y = xc"},
+    {"name": "p09_alt_ce_grad_whole_rows", "phase": 9, "module": "fused.py", "task": "fused_cross_entropy",
+     "old": ("    grad = np.zeros((N, V), dtype=logits.dtype)\n"
+             "    if n:\n"
+             "        for c0 in range(0, V, chunk):\n"
+             "            grad[rows, c0:c0 + chunk] = np.exp(z[rows, c0:c0 + chunk] - lse[rows, None]) / n\n"
+             "        grad[rows, targets[rows]] -= 1.0 / n\n"),
+     "new": ("    grad = np.exp(z - lse[:, None])\n"
+             "    grad[np.arange(N), np.where(keep, targets, 0)] -= 1.0\n"
+             "    grad = np.where(keep[:, None], grad / max(n, 1), 0.0).astype(logits.dtype)\n")},
+    {"name": "p09_alt_ln_in_place_on_a_copy", "phase": 9, "module": "fused.py", "task": "layernorm_fused",
+     "old": "    xc = x - mean[:, None]\n", "new": "    xc = x.copy()\n    xc -= mean[:, None]\n"},
+    {"name": "p09_alt_rms_rows_in_float64", "phase": 9, "module": "fused.py", "task": "rmsnorm_fused",
+     "old": "    rstd = 1.0 / np.sqrt((x * x).mean(axis=1) + eps)\n    return x * rstd[:, None] * w, rstd\n",
+     "new": ("    rstd = np.array([1.0 / np.sqrt(float(np.dot(r, r)) / r.size + eps) for r in x.astype(np.float64)])\n"
+             "    return x * rstd[:, None] * w, rstd\n")},
 ]

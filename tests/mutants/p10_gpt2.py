@@ -12,7 +12,7 @@ MUTANTS = [
      "old": " mlp_hidden=hf.get(\"n_inner\"),", "new": "",
      "says": ["mlp_hidden is n_inner"]},
     {"name": "p10_gpt2_epsilon_ignored", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
-     "old": "                     norm_eps=hf.get(\"layer_norm_epsilon\", 1e-5), dropout=0.0)\n",
+     "old": "                     norm_eps=eps, dropout=0.0)\n",
      "new": "                     dropout=0.0)\n",
      "says": ["norm_eps", "layer_norm_epsilon"]},
     {"name": "p10_gpt2_relu_accepted", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
@@ -59,6 +59,34 @@ MUTANTS = [
      "new": ("    from safetensors.numpy import load_file\n"
              "    state = state_from_hf(load_file(str(folder / \"model.safetensors\")), config)\n"),
      "says": ["phase-01 load"]},
+    # config.json as the hub writes it, and errors that name what is wrong
+    {"name": "p10_gpt2_scale_attn_unchecked", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "    need(\"scale_attn_weights\", (True,), True)\n", "new": "",
+     "says": ["scale_attn_weights=false", "should raise valueerror"]},
+    {"name": "p10_gpt2_n_inner_indexed", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": " mlp_hidden=hf.get(\"n_inner\"),", "new": " mlp_hidden=hf[\"n_inner\"],",
+     "says": ["the hub's config.json", "keyerror: 'n_inner'", "leaves out"]},
+    {"name": "p10_gpt2_checked_fields_indexed", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "        value = hf.get(field, default)\n", "new": "        value = hf[field]\n",
+     "says": ["the hub's config.json", "keyerror", "leaves out"]},
+    {"name": "p10_gpt2_config_error_unnamed", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "            raise ValueError(f\"config_from_hf: {field}={value!r}, but your GPT computes {ok[0]!r}\")\n",
+     "new": "            raise ValueError(\"config_from_hf: your GPT cannot compute this model\")\n",
+     "says": ["must name the field", "activation_function"]},
+    {"name": "p10_gpt2_state_error_unnamed", "phase": 10, "module": "gpt2.py", "task": "gpt2_weights",
+     "old": ("        raise ValueError(f\"state_from_hf: the file has no tensor for {missing[:3]}\" if missing else\n"
+             "                         f\"state_from_hf: the file holds tensors your GPT has no place for: {extra[:3]}\")\n"),
+     "new": "        raise ValueError(\"state_from_hf: the file does not match your GPT\")\n",
+     "says": ["must name the tensor", "c_proj.bias"]},
+    # values of the wrong type in config.json
+    {"name": "p10_gpt2_bool_size_accepted", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "(type(value) is not int or value <= 0)", "new": "(not isinstance(value, int) or value <= 0)",
+     "says": ["n_head=true", "should raise valueerror", "bool is a subclass of int"]},
+    {"name": "p10_gpt2_epsilon_type_unchecked", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": ("    if type(eps) not in (int, float) or not eps > 0:\n"
+             "        raise ValueError(f\"config_from_hf: layer_norm_epsilon={eps!r} is not a positive number\")\n"),
+     "new": "",
+     "says": ["layer_norm_epsilon='1e-5'", "should raise valueerror"]},
 ]
 
 ALTERNATIVES = [
@@ -68,4 +96,7 @@ ALTERNATIVES = [
              "                out[f\"blocks.{i}.attn.{qkv}.{kind}\"] = part\n")},
     {"name": "p10_alt_gpt2_n_inner_or", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
      "old": " mlp_hidden=hf.get(\"n_inner\"),", "new": " mlp_hidden=hf.get(\"n_inner\") or 4 * hf[\"n_embd\"],"},
+    {"name": "p10_alt_gpt2_sizes_isinstance_without_bool", "phase": 10, "module": "gpt2.py", "task": "gpt2_config",
+     "old": "(type(value) is not int or value <= 0)",
+     "new": "(isinstance(value, bool) or not isinstance(value, int) or not value > 0)"},
 ]

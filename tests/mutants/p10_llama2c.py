@@ -77,6 +77,29 @@ MUTANTS = [
     {"name": "p10_l2c_size_unchecked", "phase": 10, "module": "llama2c.py", "task": "llama2c_errors",
      "old": SIZE, "new": "    if False:\n",
      "says": ["must name the file"]},
+    # the smallest header accepted, sizes checked after the sign is read, grouped heads as stored
+    {"name": "p10_l2c_v0_bare_header_refused", "phase": 10, "module": "llama2c.py", "task": "llama2c_header",
+     "old": "        if len(raw) < 28:\n", "new": "        if len(raw) <= 28:\n",
+     "says": ["exactly its 28 bytes", "28 bytes are enough"]},
+    {"name": "p10_l2c_v1_bare_header_refused", "phase": 10, "module": "llama2c.py", "task": "llama2c_header",
+     "old": "        if len(raw) < HEADER_V1:\n", "new": "        if len(raw) <= HEADER_V1:\n",
+     "says": ["exactly its 256 bytes", "256 bytes are enough"]},
+    {"name": "p10_l2c_sizes_checked_before_abs", "phase": 10, "module": "llama2c.py", "task": "llama2c_header",
+     "old": ("        shared = fields[\"vocab_size\"] > 0\n"
+             "        fields[\"vocab_size\"] = abs(fields[\"vocab_size\"])\n"
+             "    if min(fields.values()) <= 0:\n"),
+     "new": ("        shared = fields[\"vocab_size\"] > 0\n"
+             "    if min(fields.values()) <= 0:\n"
+             "        raise ValueError(f\"{where}: not a llama2.c checkpoint: header {fields}\")\n"
+             "    fields[\"vocab_size\"] = abs(fields[\"vocab_size\"])\n"
+             "    if False:\n"),
+     "says": ["shared=false", "negative vocab_size means the head is not shared"]},
+    {"name": "p10_l2c_zero_size_accepted", "phase": 10, "module": "llama2c.py", "task": "llama2c_header",
+     "old": "    if min(fields.values()) <= 0:\n", "new": "    if min(fields.values()) < 0:\n",
+     "says": ["n_layers 0", "should raise valueerror"]},
+    {"name": "p10_l2c_n_kv_head_is_group_size", "phase": 10, "module": "llama2c.py", "task": "llama2c_weights",
+     "old": "n_kv_head=fields[\"n_kv_heads\"]", "new": "n_kv_head=fields[\"n_heads\"] // fields[\"n_kv_heads\"]",
+     "says": ["config.n_kv_head", "heads=4/1"]},
 ]
 
 ALTERNATIVES = [
@@ -93,4 +116,7 @@ ALTERNATIVES = [
              "        n = int(np.prod(shape))\n"
              "        w[name] = np.frombuffer(raw, dtype=np.dtype(\"<f4\"), count=n, offset=at).reshape(shape)\n"
              "        at += 4 * n\n")},
+    {"name": "p10_alt_l2c_shared_flag_struct", "phase": 10, "module": "llama2c.py", "task": "llama2c_header",
+     "old": "        shared, offset = bool(raw[36]), HEADER_V1\n",
+     "new": "        (shared,), offset = struct.unpack_from(\"<?\", raw, 36), HEADER_V1\n"},
 ]

@@ -18,6 +18,7 @@ QKV_GROUP = ("        group = c.n_head // c.n_kv_head\n"
 SDPA = "        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=c.dropout if self.training else 0.0)\n"
 ROPE_PAIRS = ("    x1, x2 = x[..., 0::2], x[..., 1::2]\n"
               "    return torch.stack((x1 * cos - x2 * sin, x1 * sin + x2 * cos), dim=-1).flatten(-2)\n")
+STATE_OUT = "        out[name] = np.array(value.T if is_linear_weight(name) else value, order=\"C\")     # a copy, never a view\n"
 BLOCK_CHECK = ("        if T > c.block_size:\n"
                "            raise ValueError(f\"TorchGPT got {T} tokens but block_size is {c.block_size}\")\n")
 
@@ -85,8 +86,7 @@ MUTANTS = [
      "says": ["block_size 12", "should raise valueerror"]},
     # scratch_state: the other way
     {"name": "p10_twin_state_not_transposed_back", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt_state",
-     "old": "        out[name] = np.ascontiguousarray(value.T if is_linear_weight(name) else value)\n",
-     "new": "        out[name] = np.ascontiguousarray(value)\n",
+     "old": STATE_OUT, "new": "        out[name] = np.array(value, order=\"C\")\n",
      "says": ["transpose each linear weight back to (in, out)"]},
     {"name": "p10_twin_state_float64", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt_state",
      "old": "        value = p.detach().cpu().to(torch.float32).numpy()\n",
@@ -96,6 +96,19 @@ MUTANTS = [
      "old": SDPA,
      "new": SDPA.replace("is_causal=True,", "is_causal=True, scale=1.0,"),
      "says": ["1/sqrt(head_dim)"]},
+    # aliasing: arrays and tensors that share memory across the two frameworks
+    {"name": "p10_twin_state_shares_memory", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt_state",
+     "old": STATE_OUT, "new": "        out[name] = np.ascontiguousarray(value.T if is_linear_weight(name) else value)\n",
+     "says": ["changed when the model", "shares its memory"]},
+    {"name": "p10_twin_load_shares_memory", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt_state",
+     "old": ("        new[name] = torch.tensor(np.ascontiguousarray(value), dtype=own[name].dtype)\n"
+             "    with torch.no_grad():\n"
+             "        for name, p in model.named_parameters():\n"
+             "            p.copy_(new[name])\n"),
+     "new": ("        new[name] = torch.from_numpy(np.ascontiguousarray(value)).to(own[name].dtype)\n"
+             "    for name, p in model.named_parameters():\n"
+             "        p.data = new[name]\n"),
+     "says": ["changed when the state", "torch.from_numpy"]},
 ]
 
 ALTERNATIVES = [
@@ -115,4 +128,16 @@ ALTERNATIVES = [
              "            p.copy_(new[name])\n"),
      "new": "    model.load_state_dict(new, strict=False)\n",
      },
+    {"name": "p10_alt_twin_state_copy_in_torch", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt_state",
+     "old": "        value = p.detach().cpu().to(torch.float32).numpy()\n" + STATE_OUT,
+     "new": ("        value = p.detach().to(\"cpu\", torch.float32, copy=True).numpy()\n"
+             "        out[name] = np.ascontiguousarray(value.T if is_linear_weight(name) else value)\n")},
+    {"name": "p10_alt_twin_load_from_numpy_copy", "phase": 10, "module": "torch_gpt.py", "task": "torch_gpt_state",
+     "old": ("        new[name] = torch.tensor(np.ascontiguousarray(value), dtype=own[name].dtype)\n"
+             "    with torch.no_grad():\n"
+             "        for name, p in model.named_parameters():\n"
+             "            p.copy_(new[name])\n"),
+     "new": ("        new[name] = torch.from_numpy(np.array(value)).to(own[name].dtype)\n"
+             "    for name, p in model.named_parameters():\n"
+             "        p.data = new[name]\n")},
 ]
