@@ -56,4 +56,7 @@ ALTERNATIVES = [
     {"name": "p04_alt_softmax_logsumexp", "phase": 4, "module": "sampling.py", "task": "sampling_softmax_probs",
      "old": "    e = np.exp(z)\n    return e / e.sum(axis=-1, keepdims=True)\n",
      "new": "    return np.exp(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))\n"},
+    {"name": "p04_alt_generate_negative_slice", "phase": 4, "module": "sampling.py", "task": "sampling_generate",
+     "old": "x = np.asarray(ids[len(ids) - block:], dtype=np.int64)[None, :]",
+     "new": "x = np.array([ids[-block:]], dtype=np.int64)"},
 ]
