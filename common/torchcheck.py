@@ -79,7 +79,8 @@ def check_grad(got, expected: np.ndarray, operand: np.ndarray, out_shape, *, wha
     if tuple(got.shape) != tuple(expected.shape):
         raise AssertionError(
             f"{what}: expected a gradient of shape {tuple(expected.shape)} (the operand's shape), got shape {tuple(got.shape)}."
-            + (f"\nHint: {h}" if (h := _shape_hint(got.shape, operand.shape, out_shape) or hint) else "")
+            + (f"\nHint: {h}" if (h := "; ".join(filter(None, (_shape_hint(got.shape, operand.shape, out_shape), hint))))
+               else "")
         )
     assert_close(got, expected, what=what, rtol=rtol, atol=atol, hint=hint)
 

@@ -272,6 +272,10 @@ CORRUPT = [
     ("huge_dimension", "shape [0, 2**70] (no bytes, but no array can have 2**70 rows)",
      framed({"w": entry(shape=[0, 2**70], offsets=[0, 0])}),
      "every dimension, and the bytes of the non-zero ones together, must stay below 2**63 (NumPy's limit)"),
+    ("huge_with_zero_dim", "shape [0, 2**62, 4] of F32 (no bytes, but 2**62 * 4 elements of 4 bytes in the other dimensions)",
+     framed({"w": entry(shape=[0, 2**62, 4], offsets=[0, 0])}),
+     "multiply only the non-zero dimensions (and the itemsize) when checking the 2**63 limit: a 0 makes math.prod(shape) "
+     "0 and hides the overflow, yet NumPy and the safetensors library refuse the shape"),
     ("metadata_not_str", '"__metadata__": {"step": 100} (a number)',
      framed({"__metadata__": {"step": 100}, "w": entry()}, F32_PAIR), "every metadata value must be a str"),
 ]

@@ -158,6 +158,15 @@ def test_accumulation():
     assert_close(grad_of(a, "a"), [6.0, 6.0], what="a.grad after two backward() calls of ((a + b) * 3).sum()", hint=alias)
     assert_close(grad_of(b, "b"), [6.0, 6.0], what="b.grad after two backward() calls of ((a + b) * 3).sum()", hint=alias)
 
+    c, d = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    what = "(((c + d) + c) * 2).sum().backward()"
+    with calling(what):
+        (((c + d) + c) * 2.0).sum().backward()
+    shared = ("the backward of + hands the very same array g to both of its parents; adding a second gradient into it "
+              "in place (grads[p] += g) also changes the other parent's: add out of place, grads[p] = grads[p] + g")
+    assert_close(grad_of(c, "c"), [4.0, 4.0], what=f"c.grad after {what}", hint=shared)
+    assert_close(grad_of(d, "d"), [2.0, 2.0], what=f"d.grad after {what}", hint=shared)
+
     Tensor = tensor_module().Tensor
     w = Tensor(np.ones((2, 3), np.float32), requires_grad=True)
     with calling("(float32 w * 2).sum().backward()"):

@@ -180,7 +180,8 @@ def test_dropout():
         assert_close(np.asarray(out.data), x0, what=what, hint=f"with {label} dropout is the identity")
         assert_close(np.asarray(x.grad), np.ones((4, 6)), what=f"{what}: x.grad", hint=f"with {label} the gradient passes unchanged")
     x = T(x0.copy(), requires_grad=True)
-    with calling("dropout(x, p=1.0, training=True)"):
+    with calling("dropout(x, p=1.0, training=True)", hint="p = 1 is a valid probability (everything dropped): "
+                 "accept 0 <= p <= 1, both ends included"):
         out = F().dropout(x, 1.0, True, np.random.default_rng(0))
         out.backward(np.ones((4, 6)))
     assert_close(np.asarray(out.data), np.zeros((4, 6)), what="dropout(x, p=1.0, training=True)",

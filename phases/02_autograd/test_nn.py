@@ -446,6 +446,20 @@ def test_nn_embedding():
                           "backward use xp.add.at, since grad[idx] += g keeps only one of the repeated ids")
 
     layer = m.Embedding(10, 4, rng=np.random.default_rng(0))
+    layer.weight.data = table.copy()
+    for ids in (np.zeros(0, dtype=np.int64), np.zeros((2, 0), dtype=np.int64)):
+        what = f"Embedding(10, 4) on an empty int array of shape {ids.shape}"
+        with calling(what, hint="no ids, nothing to check: min() and max() of an empty array raise, so check the range "
+                                "only when ids.size > 0"):
+            out = layer(ids)
+        expected = torch.nn.functional.embedding(torch.from_numpy(ids), torch_tensor(table)).detach().numpy()
+        assert_equal(tuple(out.shape), expected.shape, what=f"{what}: the output's shape",
+                     hint="the output is weight[idx], of shape idx.shape + (embedding_dim,)")
+    mask = np.array([True, False, True])
+    with expect_raises(TypeError, "Embedding(10, 4) on the bool array [True, False, True]",
+                       hint="NumPy reads a bool array as a mask (rows 0 and 2), not as ids 1, 0, 1: accept only "
+                            "integer dtypes (dtype.kind in 'iu'), like torch.nn.functional.embedding"):
+        layer(mask)
     for bad in (10, -1):
         ids = np.array([[1, bad], [2, 3]])
         with expect_raises(IndexError, f"Embedding(10, 4) on ids {ids.tolist()}",

@@ -110,6 +110,9 @@ def test_neg_pow():
         check(lambda a: a**p, lambda a: a**p, [positive((3, 4), seed=3)], f"Tensor ** {p}",
               grad_hint="d(x**p)/dx = p * x**(p - 1)")
     check(lambda a: a**2, lambda a: a**2, [(2, 5)], "Tensor ** 2 (negative bases)")
+    check(lambda a: a**0, lambda a: a**0, [np.array([[0.0, 1.5], [-2.0, 0.0]])], "Tensor ** 0 (zeros among the bases)",
+          grad_hint="x ** 0 is 1 everywhere, so its derivative is 0 everywhere, also at x = 0, where "
+                    "p * x**(p - 1) is 0 * inf = nan: return zeros when p == 0")
     numeric(lambda a: (-a) ** 3, [(2, 3)], "(-a) ** 3")
     check_float32(lambda T: T(np.ones((2, 3), np.float32), requires_grad=True) ** 2.0, "float32 Tensor ** 2.0")
     Tensor = tensor_module().Tensor
@@ -236,7 +239,9 @@ def test_gather():
         idx = rng.integers(0, shape[axis], size=ishape)
         check(lambda a, i=idx, ax=axis: a.gather(i, axis=ax), lambda a, i=idx, ax=axis: a.gather(ax, torch.tensor(i)),
               [shape], f"Tensor{shape}.gather(index of shape {ishape}, axis={axis})", seed=k,
-              hint="out[i][j] = self[i][index[i][j]] for axis=1: index picks along `axis`, the other axes run over index's shape",
+              hint="out[i][j] = self[i][index[i][j]] for axis=1: index picks along `axis`, the other axes run over index's shape"
+                   + ("; a negative axis counts from the end: normalise it (axis % ndim) before comparing it with "
+                      "each dimension's number" if axis < 0 else ""),
               grad_hint="scatter g back with xp.add.at (repeated indices add up)")
     same = np.array([[2, 2, 2], [0, 1, 0]])
     check(lambda a: a.gather(same, axis=1), lambda a: a.gather(1, torch.tensor(same)), [(2, 4)],
@@ -254,10 +259,14 @@ def test_concat_stack():
     for axis, shapes in [(0, [(2, 3), (4, 3), (1, 3)]), (1, [(2, 3), (2, 1), (2, 4)]), (-1, [(2, 2, 3), (2, 2, 2)])]:
         check(lambda *ts, ax=axis: T.concat(list(ts), axis=ax), lambda *ts, ax=axis: torch.cat(ts, dim=ax), shapes,
               f"concat([...], axis={axis})", names=[f"tensors[{i}]" for i in range(len(shapes))],
-              grad_hint="tensors[i] gets the slice of g that its own values occupy in the result")
+              grad_hint="tensors[i] gets the slice of g that its own values occupy in the result"
+                        + ("; axis=-1 counts from the end: normalise it (axis % ndim) before building the slices"
+                           if axis < 0 else ""))
     for axis in (0, 1, -1, 2):
         check(lambda *ts, ax=axis: T.stack(list(ts), axis=ax), lambda *ts, ax=axis: torch.stack(ts, dim=ax),
               [(3, 4)] * 3, f"stack([...], axis={axis})", names=[f"tensors[{i}]" for i in range(3)],
+              hint=("the result has one axis more than the inputs, so axis=-1 means the new last axis: normalise "
+                    "it with axis % (ndim + 1), not axis % ndim") if axis < 0 else None,
               grad_hint="tensors[i] gets g taken at position i along the new axis")
     numeric(lambda a, b: T.concat([a, b * b], axis=0).sum(axis=0) * T.stack([a[0], b[0]], axis=0).sum(axis=0),
             [(2, 3), (1, 3)], "concat and stack together")

@@ -88,6 +88,13 @@ def test_data_batches():
     with expect_raises(ValueError, "batches(x, batch_size=4) with shuffle=True and no rng",
                        hint="shuffling needs a Generator: raise ValueError when rng is None"):
         list(data().batches(x, batch_size=4))
+    lazy = ("a function with yield in its body runs none of it until the first next(): check the arguments in a plain "
+            "function, then return a generator expression (or an inner generator)")
+    for args, kwargs, what in [((x, y[:7]), {"batch_size": 4, "rng": np.random.default_rng(0)}, "batches(x, y[:7], batch_size=4, rng=...)"),
+                               ((x,), {"batch_size": 4}, "batches(x, batch_size=4) with shuffle=True and no rng"),
+                               ((x,), {"batch_size": 0, "rng": np.random.default_rng(0)}, "batches(x, batch_size=0, rng=...)")]:
+        with expect_raises(ValueError, f"{what}, called but not iterated", hint=lazy):
+            data().batches(*args, **kwargs)
 
 
 def two_moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -177,6 +177,11 @@ def test_bpe_train_special_tokens():
     for a, b in merges:
         require(b"<|" not in a + b and b"|>" not in a + b, f"{what}: merge {(a, b)} is made of a special token's bytes",
                 hint="special tokens are removed before counting: they are never merged")
+    # vocab_size = 256 + 2 specials + 2 merges: the third possible merge does not fit.
+    vocab, merges, what = train(text, 260, [EOT, "<|pad|>"])
+    sizes = "vocab_size counts the bytes, the merges and the special tokens: n_merges = vocab_size - 256 - len(special_tokens)"
+    assert_equal(len(vocab), 260, what=f"len(vocab) of {what}", hint=sizes)
+    check_merges(merges, expected[:2], what, hint=sizes)
 
 
 @task(points=2, timeout=60, needs=("pretokenize_count",))

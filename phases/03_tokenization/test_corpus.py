@@ -181,6 +181,8 @@ def test_corpus_load_tokens(tmp_path):
             hint="np.memmap(path, dtype='<u2', mode='r')")
     assert_equal(got.dtype, np.dtype("<u2"), what="load_tokens(...).dtype", hint="the ids are little-endian uint16")
     assert_equal(np.asarray(got).tolist(), ids.tolist(), what="load_tokens(a file of [0, 1, 255, 256, 50256, 65535])")
+    require(not got.flags.writeable, "load_tokens(...) returned a writable map: `ids[0] = 7` would change the token file "
+            "on disk", hint="map it read-only: np.memmap(path, dtype='<u2', mode='r')")
 
     odd = tmp_path / "odd.bin"
     odd.write_bytes(ids.tobytes() + b"\x07")

@@ -72,6 +72,11 @@ def test_bigram_counts():
     check_counts(g.integers(0, 12, 500).astype(np.uint16), 12, "count_bigrams(500 random uint16 ids, vocab_size=12)")
     check_counts(np.array([3, 3, 3, 3, 3, 0]), 4, "count_bigrams([3, 3, 3, 3, 3, 0], vocab_size=4)")
     check_counts(np.array([2]), 3, "count_bigrams([2], vocab_size=3) (one token, no pair)")
+    with calling("count_bigrams(np.array([], dtype=np.int64), vocab_size=3) (no tokens)",
+                 hint="no ids, no pair: check the ids' range only when there are some (min() of an empty array raises)"):
+        got = bigram().count_bigrams(np.zeros(0, dtype=np.int64), 3)
+    assert_equal(np.asarray(got), np.zeros((3, 3), dtype=np.int64), what="count_bigrams([], vocab_size=3)",
+                 hint="an empty stream gives a (vocab_size, vocab_size) table of zeros")
 
     for toks, V, bad in [([0, 1, 7, 2], 5, "7"), ([0, 5, 1], 5, "5"), ([-1, 0, 2], 5, "-1")]:
         with expect_raises(ValueError, f"count_bigrams({toks}, vocab_size={V})",

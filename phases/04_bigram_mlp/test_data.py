@@ -30,7 +30,8 @@ def split(tokens, frac, what):
 @task(points=1, timeout=20)
 def test_data_split_tokens():
     """split_tokens cuts a contiguous tail of round(n * val_fraction) tokens and refuses empty parts."""
-    for n, frac in [(10, 0.2), (17, 0.1), (1000, 0.05), (9, 0.3), (10, 0.9)]:  # (10, 0.9): one token to train on
+    # (10, 0.9): one token to train on; (10, 0.25): n * val_fraction = 2.5 exactly, which round() takes to 2
+    for n, frac in [(10, 0.2), (17, 0.1), (1000, 0.05), (9, 0.3), (10, 0.9), (10, 0.25)]:
         tokens = np.arange(n, dtype=np.int64) * 3 + 7  # distinct values: any shuffling shows
         k = round(n * frac)
         what = f"split_tokens(tokens of length {n}, val_fraction={frac})"
@@ -39,6 +40,8 @@ def test_data_split_tokens():
             hint = f"k = round({n} * {frac}) = {k}"
             if len(valid) == int(n * frac):
                 hint += "; int() rounds down, round() to the nearest"
+            elif len(valid) == int(n * frac + 0.5):
+                hint += "; Python's round() takes a half to the even neighbour (round(2.5) == 2): int(x + 0.5) rounds it up"
             elif len(train) == k:
                 hint = "the first part is the training set (n - k tokens), the second the validation set (k tokens)"
             raise AssertionError(f"{what}: expected {n - k} training and {k} validation tokens, "

@@ -271,6 +271,8 @@ def count_hint(oracle, cfg, diff: int) -> str:
         "the third matrix of SwiGLU (w3, with its bias)": L * (C * Fh + b * Fh) if swiglu else 0,
         "the keys and values of n_head instead of n_kv_head heads: with GQA, wk and wv have n_kv_head * head_dim "
         "outputs": 2 * L * (C + b) * (H - K),
+        "the biases of wk and wv for n_head instead of n_kv_head heads: with GQA each has n_kv_head * head_dim "
+        "entries": 2 * L * b * (H - K),
     }
     matches = [text for text, size in parts.items() if size and abs(diff) == size]
     if diff and matches:

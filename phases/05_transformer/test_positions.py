@@ -170,11 +170,12 @@ def test_rope(oracle):
             hint = "one angle per *pair* of features, so head_dim // 2 columns, not head_dim"
         assert_equal((tuple(cos.shape), tuple(sin.shape)), ((T, D // 2), (T, D // 2)),
                      what=f"the shapes of {what} = (cos, sin)", hint=hint)
+        assert_equal((str(cos.dtype), str(sin.dtype)), ("float64", "float64"), what=f"the dtypes of {what}",
+                     hint="compute the positions and frequencies in float64 and keep the angles float64 (float32 angles "
+                          "are off by about 1e-7, more at far positions); the Tensor arithmetic casts them to the data's dtype")
         hint = angle_hint(cos, sin, T, D, base)
         assert_close(cos, ec, what=f"{what}: cos", rtol=1e-12, atol=1e-12, hint=hint)
         assert_close(sin, es, what=f"{what}: sin", rtol=1e-12, atol=1e-12, hint=hint)
-        assert_equal((str(cos.dtype), str(sin.dtype)), ("float64", "float64"), what=f"the dtypes of {what}",
-                     hint="keep the angles float64; the Tensor arithmetic casts them to the data's dtype")
 
     for n, (shape, base) in enumerate(ROPE_CASES):
         T, D = shape[-2], shape[-1]

@@ -42,6 +42,23 @@ MUTANTS = [
      "old": "return float(sum(u * v for u, v in zip(self.data, other.data)))",
      "new": "return Matrix(1, 1, [sum(u * v for u, v in zip(self.data, other.data))])",
      "says": ["not a 1 x 1 matrix"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p01_dot_length_unchecked", "phase": 1, "module": "matrix.py", "task": "matrix_shape_errors",
+     "old": "if 1 not in self.shape or 1 not in other.shape or len(self.data) != len(other.data):",
+     "new": "if 1 not in self.shape or 1 not in other.shape:",
+     "says": ["same number of entries"]},
+    {"name": "p01_dot_same_orientation", "phase": 1, "module": "matrix.py", "task": "matrix_dot",
+     "old": "if 1 not in self.shape or 1 not in other.shape or len(self.data) != len(other.data):",
+     "new": "if 1 not in self.shape or self.shape != other.shape:",
+     "says": ["a row may be dotted with a column"]},
+    {"name": "p01_from_list_total_only", "phase": 1, "module": "matrix.py", "task": "matrix_from_list_tolist",
+     "old": "        for i, row in enumerate(rows):\n            if len(row) != cols:\n",
+     "new": "        for i, row in enumerate(rows[:0]):\n            if len(row) != cols:\n",
+     "says": ["which row (4)"]},
+    {"name": "p01_matmul_check_one_way", "phase": 1, "module": "matrix.py", "task": "matrix_shape_errors",
+     "old": "        if k != k2:\n",
+     "new": "        if k > k2:\n",
+     "says": ["self.cols == other.rows"]},
 ]
 
 ALTERNATIVES = [

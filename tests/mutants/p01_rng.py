@@ -27,6 +27,11 @@ MUTANTS = [
      "old": "    bound = math.sqrt(6.0 / fan_in)\n    return rng.uniform(",
      "new": "    bound = math.sqrt(6.0 / fan_in)\n    return np.random.uniform(",
      "says": ["rng argument"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p01_he_normal_float32_always", "phase": 1, "module": "rng.py", "task": "rng_he_normal",
+     "old": "    std = math.sqrt(2.0 / fan_in)\n    return rng.normal(0.0, std, size=(fan_in, fan_out)).astype(dtype)",
+     "new": "    std = math.sqrt(2.0 / fan_in)\n    return rng.normal(0.0, std, size=(fan_in, fan_out)).astype(np.float32)",
+     "says": [".astype(dtype)"]},
 ]
 
 ALTERNATIVES = [
@@ -36,4 +41,7 @@ ALTERNATIVES = [
      "old": "return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)\n    ### END SOLUTION\n\n\ndef xavier_normal",
      "new": ("return ((2.0 * rng.random(size=(fan_in, fan_out)) - 1.0) * bound).astype(dtype)\n"
              "    ### END SOLUTION\n\n\ndef xavier_normal")},
+    {"name": "p01_alt_xavier_normal_standard", "phase": 1, "module": "rng.py", "task": "rng_xavier_normal",
+     "old": "return rng.normal(0.0, std, size=(fan_in, fan_out)).astype(dtype)\n    ### END SOLUTION\n\n\ndef he_uniform",
+     "new": "return (rng.standard_normal(size=(fan_in, fan_out)) * std).astype(dtype)\n    ### END SOLUTION\n\n\ndef he_uniform"},
 ]

@@ -10,6 +10,11 @@ MUTANTS = [
     {"name": "p02_batches_loses_last", "phase": 2, "module": "data.py", "task": "data_batches",
      "old": "stop = n - n % batch_size if drop_last else n", "new": "stop = n - n % batch_size",
      "says": ["last"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p02_batches_checks_lazy", "phase": 2, "module": "data.py", "task": "data_batches",
+     "old": "    return (tuple(a[array_module(a).asarray(order[i : i + batch_size])] for a in arrays)\n            for i in range(0, stop, batch_size))\n",
+     "new": "    for i in range(0, stop, batch_size):\n        yield tuple(a[array_module(a).asarray(order[i : i + batch_size])] for a in arrays)\n",
+     "says": ["called but not iterated"]},
 ]
 
 ALTERNATIVES = [

@@ -29,6 +29,19 @@ MUTANTS = [
     {"name": "p02_ce_negative_target_wraps", "phase": 2, "module": "functional.py", "task": "cross_entropy_ignore_index",
      "old": "bad = keep & ((t < 0) | (t >= C))", "new": "bad = keep & (t >= C)",
      "says": ["negative id", "wraps"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p02_ce_all_ignored_nan", "phase": 2, "module": "functional.py", "task": "cross_entropy_ignore_index",
+     "old": "n_kept = xp.maximum(keep.sum(), 1).astype(",
+     "new": "n_kept = xp.maximum(keep.sum(), 0).astype(",
+     "says": ["not nan"]},
+    {"name": "p02_dropout_p1_nan", "phase": 2, "module": "functional.py", "task": "dropout",
+     "old": "    if p == 1:\n        return x * 0.0\n",
+     "new": "",
+     "says": ["do not divide by 1 - p"]},
+    {"name": "p02_dropout_p1_refused", "phase": 2, "module": "functional.py", "task": "dropout",
+     "old": "if not 0.0 <= p <= 1.0:",
+     "new": "if not 0.0 <= p < 1.0:",
+     "says": ["both ends included"]},
 ]
 
 ALTERNATIVES = [

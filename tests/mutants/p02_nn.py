@@ -23,6 +23,23 @@ MUTANTS = [
      "old": "return dropout(x, self.p, self.training, self.rng)",
      "new": "return dropout(x, self.p, self.training, np.random.default_rng(0))",
      "says": ["self.rng", "same mask"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p02_nn_load_unexpected_ignored", "phase": 2, "module": "nn.py", "task": "nn_state_dict",
+     "old": "if strict and (missing or unexpected):",
+     "new": "if strict and missing:",
+     "says": ["extra key"]},
+    {"name": "p02_nn_load_shape_unchecked", "phase": 2, "module": "nn.py", "task": "nn_state_dict",
+     "old": "if tuple(value.shape) != p.data.shape:",
+     "new": "if False:",
+     "says": ["both shapes"]},
+    {"name": "p02_nn_embedding_bool_ids", "phase": 2, "module": "nn.py", "task": "nn_embedding",
+     "old": "if raw.dtype.kind not in \"iu\":",
+     "new": "if raw.dtype.kind == \"f\":",
+     "says": ["as a mask"]},
+    {"name": "p02_nn_embedding_empty_ids", "phase": 2, "module": "nn.py", "task": "nn_embedding",
+     "old": "if raw.size and isinstance(raw, np.ndarray):",
+     "new": "if isinstance(raw, np.ndarray):",
+     "says": ["ids.size > 0"]},
 ]
 
 ALTERNATIVES = [

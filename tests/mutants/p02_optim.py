@@ -35,6 +35,19 @@ MUTANTS = [
      "old": "        for i, p in enumerate(self.params):\n            if p.grad is None:\n                continue\n            g = p.grad\n",
      "new": "        for i, p in enumerate(self.params):\n            g = p.grad if p.grad is not None else 0 * p.data\n",
      "says": ["grad is none"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p02_sgd_decay_outside_momentum", "phase": 2, "module": "optim.py", "task": "optim_sgd",
+     "old": "            p.data -= self.lr * g\n",
+     "new": "            p.data -= self.lr * (g + (self.weight_decay * p.data if self.momentum else 0))\n",
+     "says": ["g = grad + weight_decay * p"]},
+    {"name": "p02_adam_decoupled_decay", "phase": 2, "module": "optim.py", "task": "optim_adam",
+     "old": "g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad",
+     "new": "g = p.grad\n            p.data -= self.lr * self.weight_decay * p.data",
+     "says": ["decoupled"]},
+    {"name": "p02_zero_grad_zeros", "phase": 2, "module": "optim.py", "task": "optim_zero_grad_and_state",
+     "old": "        for p in self.params:\n            p.grad = None\n",
+     "new": "        for p in self.params:\n            p.grad = p.data * 0\n",
+     "says": ["p.grad = None"]},
 ]
 
 ALTERNATIVES = [

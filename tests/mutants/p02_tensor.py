@@ -51,6 +51,35 @@ MUTANTS = [
     {"name": "p02_log_softmax_grad_drops_sum", "phase": 2, "module": "reductions.py", "task": "log_softmax",
      "old": "lambda g: (g - xp.exp(out) * g.sum(axis=axis, keepdims=True),)", "new": "lambda g: (g - xp.exp(out),)",
      "says": ["log_softmax"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p02_pow_zero_nan", "phase": 2, "module": "elementwise.py", "task": "neg_pow",
+     "old": "            if p == 0:\n                return (xp.zeros_like(a.data),)\n",
+     "new": "",
+     "says": ["return zeros when p == 0"]},
+    {"name": "p02_grads_added_in_place", "phase": 2, "module": "tensor.py", "task": "accumulation",
+     "old": "grads[key] = grads[key] + pg",
+     "new": "grads[key] += pg",
+     "says": ["out of place"]},
+    {"name": "p02_leaves_share_array", "phase": 2, "module": "tensor.py", "task": "accumulation",
+     "old": "elif not (g.flags.c_contiguous and g.flags.owndata and id(g) not in handed_out):",
+     "new": "elif not (g.flags.c_contiguous and g.flags.owndata):",
+     "says": ["two separate arrays"]},
+    {"name": "p02_permute_grad_same_axes", "phase": 2, "module": "shapes.py", "task": "reshape_transpose",
+     "old": "lambda g: (xp.transpose(g, inverse),)",
+     "new": "lambda g: (xp.transpose(g, axes),)",
+     "says": ["axes in the wrong order"]},
+    {"name": "p02_gather_negative_axis", "phase": 2, "module": "shapes.py", "task": "gather",
+     "old": "        axis = axis % a.ndim\n",
+     "new": "",
+     "says": ["negative axis counts from the end"]},
+    {"name": "p02_concat_negative_axis", "phase": 2, "module": "shapes.py", "task": "concat_stack",
+     "old": "    ax = axis % ts[0].ndim\n",
+     "new": "    ax = axis\n",
+     "says": ["axis=-1 counts from the end"]},
+    {"name": "p02_stack_last_axis", "phase": 2, "module": "shapes.py", "task": "concat_stack",
+     "old": "    ax = axis % (ts[0].ndim + 1)\n",
+     "new": "    ax = axis % ts[0].ndim\n",
+     "says": ["axis % (ndim + 1)"]},
 ]
 
 ALTERNATIVES = [
@@ -86,4 +115,7 @@ ALTERNATIVES = [
      "new": ("    while grad.ndim > len(shape):\n        grad = grad.sum(axis=0)\n"
              "    for i, n in enumerate(shape):\n        if n == 1 and grad.shape[i] != 1:\n"
              "            grad = grad.sum(axis=i, keepdims=True)\n")},
+    {"name": "p02_alt_div_grad_square", "phase": 2, "module": "elementwise.py", "task": "mul_div",
+     "old": "_unbroadcast(-ga * a.data / b.data, b.shape)",
+     "new": "_unbroadcast(-g * a.data / (b.data * b.data), b.shape)"},
 ]

@@ -74,6 +74,23 @@ MUTANTS = [
     {"name": "p03_train_tie_by_ids", "phase": 3, "module": "bpe.py", "task": "bpe_train_by_hand",
      "old": "        keys.append(order_key(vocab[new_id]))\n", "new": "        keys.append((-new_id,))  # a merged token: its id decides\n",
      "says": ["not ids"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p03_train_stale_dropped", "phase": 3, "module": "bpe.py", "task": "bpe_train_matches_slow_trainer",
+     "old": "            if n > 0:\n                heapq.heappush(heap, (-n, keys[a], keys[b], a, b))\n",
+     "new": "",
+     "says": ["the counts of the pairs"]},
+    {"name": "p03_special_always_appended", "phase": 3, "module": "bpe.py", "task": "bpe_encode_special_tokens",
+     "old": "            if s.encode(\"utf-8\") not in self.token_id:\n",
+     "new": "            if True:\n",
+     "says": ["absent from vocab"]},
+    {"name": "p03_decode_errors_ignore", "phase": 3, "module": "bpe.py", "task": "bpe_decode",
+     "old": "return self.decode_bytes(ids).decode(\"utf-8\", errors=\"replace\")",
+     "new": "return self.decode_bytes(ids).decode(\"utf-8\", errors=\"ignore\")",
+     "says": ["errors='replace'"]},
+    {"name": "p03_train_merges_ignore_specials", "phase": 3, "module": "bpe.py", "task": "bpe_train_special_tokens",
+     "old": "n_merges = vocab_size - 256 - len(special_tokens)",
+     "new": "n_merges = vocab_size - 256",
+     "says": ["n_merges = vocab_size - 256 - len(special_tokens)"]},
 ]
 
 ALTERNATIVES = [
@@ -104,4 +121,7 @@ ALTERNATIVES = [
              "                   key=lambda p: (pair_counts[p], vocab[p[0]], vocab[p[1]]))\n"
              "        neg = -pair_counts[(a, b)]\n"
              "        heap = [(neg, 0, 0, a, b)]\n")},
+    {"name": "p03_alt_token_id_first_wins_loop", "phase": 3, "module": "bpe.py", "task": "bpe_round_trip",
+     "old": "        self.token_id = {token: i for i, token in sorted(self.vocab.items(), reverse=True)}  # lowest id wins a duplicate\n",
+     "new": "        self.token_id = {}\n        for i, token in sorted(self.vocab.items()):\n            self.token_id.setdefault(token, i)\n"},
 ]

@@ -23,4 +23,13 @@ MUTANTS = [
      "old": "    if not stat.S_ISREG(info.st_mode):\n",
      "new": "    if False:\n",
      "says": ["should raise ValueError", "only a regular file holds token ids"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p03_encode_file_counts_bytes", "phase": 3, "module": "corpus.py", "task": "corpus_encode_file",
+     "old": "count += block.size",
+     "new": "count += block.nbytes",
+     "says": ["number of ids"]},
+    {"name": "p03_load_tokens_writable", "phase": 3, "module": "corpus.py", "task": "corpus_load_tokens",
+     "old": "return np.memmap(path, dtype=\"<u2\", mode=\"r\")",
+     "new": "return np.memmap(path, dtype=\"<u2\", mode=\"r+\")",
+     "says": ["read-only"]},
 ]

@@ -39,6 +39,19 @@ MUTANTS = [
      "old": "        if len(token) > 1 and token not in made and not SPECIAL.fullmatch(spelling[i]):\n",
      "new": "        if False:\n",
      "says": ["no merge makes", "should raise VocabError"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p03_vocab_bool_id", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
+     "old": "if not isinstance(i, int) or isinstance(i, bool) or i < 0:",
+     "new": "if not isinstance(i, int) or i < 0:",
+     "says": ["isinstance(i, bool)"]},
+    {"name": "p03_load_split_any_whitespace", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
+     "old": "parts = line.split(\" \")",
+     "new": "parts = line.split()",
+     "says": ["two spaces"]},
+    {"name": "p03_vocab_gap_off_by_one", "phase": 3, "module": "vocab_files.py", "task": "vocab_rejects_corrupt",
+     "old": "    if len(vocab) and max(vocab) != len(vocab) - 1:\n",
+     "new": "    if len(vocab) and max(vocab) > len(vocab):\n",
+     "says": ["max(ids) == n - 1"]},
 ]
 
 ALTERNATIVES = [
@@ -51,4 +64,7 @@ ALTERNATIVES = [
              "    cs = bs[:]\n    n = 0\n    for b in range(2**8):\n        if b not in bs:\n"
              "            bs.append(b)\n            cs.append(2**8 + n)\n            n += 1\n"
              "    return dict(zip(bs, map(chr, cs)))\n")},
+    {"name": "p03_alt_save_ensure_ascii", "phase": 3, "module": "vocab_files.py", "task": "vocab_save_load",
+     "old": "json.dumps(table, ensure_ascii=False, indent=0)",
+     "new": "json.dumps(table, ensure_ascii=True, indent=0)"},
 ]

@@ -53,6 +53,15 @@ MUTANTS = [
      "old": "totals = smoothed.sum(axis=1, keepdims=True)",
      "new": "totals = np.asarray(counts, dtype=np.float64).sum(axis=1, keepdims=True) + smoothing",
      "says": ["sum over c of (counts[a, c] + k)"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p04_nll_clipped", "phase": 4, "module": "bigram.py", "task": "bigram_nll",
+     "old": "return float(-np.log(probs[tokens[:-1], tokens[1:]]).mean())",
+     "new": "return float(-np.log(np.maximum(probs[tokens[:-1], tokens[1:]], 1e-12)).mean())",
+     "says": ["do not clip"]},
+    {"name": "p04_counts_empty_tokens", "phase": 4, "module": "bigram.py", "task": "bigram_counts",
+     "old": "if tokens.size and (tokens.min() < 0 or tokens.max() >= vocab_size):",
+     "new": "if tokens.min() < 0 or tokens.max() >= vocab_size:",
+     "says": ["min() of an empty array"]},
 ]
 
 ALTERNATIVES = [
@@ -67,4 +76,7 @@ ALTERNATIVES = [
      "old": "    return np.divide(smoothed, totals, out=uniform, where=totals > 0)\n",
      "new": ("    for a in range(smoothed.shape[0]):\n        if totals[a, 0] > 0:\n"
              "            uniform[a] = smoothed[a] / totals[a, 0]\n    return uniform\n")},
+    {"name": "p04_alt_nll_loop", "phase": 4, "module": "bigram.py", "task": "bigram_nll",
+     "old": "    with np.errstate(divide=\"ignore\"):\n        return float(-np.log(probs[tokens[:-1], tokens[1:]]).mean())\n",
+     "new": "    total = 0.0\n    for a, b in zip(tokens[:-1].tolist(), tokens[1:].tolist()):\n        p = float(probs[a, b])\n        total += -np.log(p) if p > 0 else np.inf\n    return total / (len(tokens) - 1)\n"},
 ]

@@ -39,6 +39,11 @@ MUTANTS = [
     {"name": "p04_batch_targets_drawn_apart", "phase": 4, "module": "data.py", "task": "data_random_batch",
      "old": "    return X[ix], Y[ix]\n", "new": "    return X[ix], Y[rng.integers(0, len(Y), size=batch_size)]\n",
      "says": ["one index array"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p04_split_round_half_up", "phase": 4, "module": "data.py", "task": "data_split_tokens",
+     "old": "    k = round(n * val_fraction)\n",
+     "new": "    k = int(n * val_fraction + 0.5)\n",
+     "says": ["round(2.5) == 2"]},
 ]
 
 ALTERNATIVES = [

@@ -46,6 +46,11 @@ MUTANTS = [
     {"name": "p04_generate_short_context", "phase": 4, "module": "sampling.py", "task": "sampling_generate",
      "old": "    if len(ids) < block:\n", "new": "    if not ids:\n",
      "says": ["shorter"]},
+    # a deep copy of the rng draws the very ids expected, and leaves the caller's generator where it was
+    {"name": "p04_generate_copies_rng", "phase": 4, "module": "sampling.py", "task": "sampling_generate",
+     "old": "    new: list[int] = []\n",
+     "new": "    new: list[int] = []\n    import copy\n    rng = copy.deepcopy(rng)  # keep the caller's generator as it was\n",
+     "says": ["never drawn from", "caller's rng"]},
 ]
 
 ALTERNATIVES = [
@@ -56,4 +61,7 @@ ALTERNATIVES = [
     {"name": "p04_alt_softmax_logsumexp", "phase": 4, "module": "sampling.py", "task": "sampling_softmax_probs",
      "old": "    e = np.exp(z)\n    return e / e.sum(axis=-1, keepdims=True)\n",
      "new": "    return np.exp(z - np.log(np.exp(z).sum(axis=-1, keepdims=True)))\n"},
+    {"name": "p04_alt_generate_negative_slice", "phase": 4, "module": "sampling.py", "task": "sampling_generate",
+     "old": "x = np.asarray(ids[len(ids) - block:], dtype=np.int64)[None, :]",
+     "new": "x = np.array([ids[-block:]], dtype=np.int64)"},
 ]

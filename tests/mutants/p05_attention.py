@@ -67,6 +67,11 @@ MUTANTS = [
              "        self.weights = w.data\n"
              "        y = merge_heads(w @ v)\n"),
      "says": ["self.weights", "before dropout"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p05_mha_rope_on_v", "phase": 5, "module": "attention.py", "task": "multi_head_attention",
+     "old": "q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)",
+     "new": "q, k, v = apply_rope(q, cos, sin), apply_rope(k, cos, sin), apply_rope(v, cos, sin)",
+     "says": ["rotates q and k only"]},
 ]
 
 # Correct code written another way: each must keep full marks.
@@ -92,4 +97,7 @@ ALTERNATIVES = [
     {"name": "p05_alt_weights_scale_q", "phase": 5, "module": "attention.py", "task": "attention_weights",
      "old": "    scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))\n",
      "new": "    scores = (q * (q.shape[-1] ** -0.5)) @ k.transpose(-2, -1)     # scale q first\n"},
+    {"name": "p05_alt_rope_after_repeat", "phase": 5, "module": "attention.py", "task": "multi_head_attention",
+     "old": "        if self.rope_base is not None:\n            cos, sin = rope_angles(T, self.head_dim, self.rope_base)\n            q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)\n        rep = self.n_head // self.n_kv_head\n        k, v = repeat_kv(k, rep), repeat_kv(v, rep)\n",
+     "new": "        rep = self.n_head // self.n_kv_head\n        k, v = repeat_kv(k, rep), repeat_kv(v, rep)\n        if self.rope_base is not None:\n            cos, sin = rope_angles(T, self.head_dim, self.rope_base)\n            q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)\n"},
 ]

@@ -52,6 +52,15 @@ MUTANTS = [
     {"name": "p05_block_drops_is_pad", "phase": 5, "module": "layers.py", "task": "block",
      "old": "x = x + self.attn(self.ln1(x), is_pad)", "new": "x = x + self.attn(self.ln1(x))",
      "says": ["ignores is_pad"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p05_swiglu_no_silu", "phase": 5, "module": "layers.py", "task": "swiglu",
+     "old": "gate * gate.sigmoid() * self.w3(x)",
+     "new": "gate.sigmoid() * self.w3(x)",
+     "says": ["z * sigmoid(z)"]},
+    {"name": "p05_block_parallel", "phase": 5, "module": "layers.py", "task": "block",
+     "old": "        x = x + self.attn(self.ln1(x), is_pad)\n        return x + self.mlp(self.ln2(x))",
+     "new": "        h = x + self.attn(self.ln1(x), is_pad)\n        return h + self.mlp(self.ln2(x))",
+     "says": ["parallel block"]},
 ]
 
 # Correct code written another way: each must keep full marks.
@@ -66,4 +75,7 @@ ALTERNATIVES = [
     {"name": "p05_alt_rms_rsqrt_power", "phase": 5, "module": "layers.py", "task": "rms_norm",
      "old": "        return x / (ms + self.eps).sqrt() * self.weight\n",
      "new": "        return x * (ms + self.eps) ** -0.5 * self.weight\n"},
+    {"name": "p05_alt_ln_pow", "phase": 5, "module": "layers.py", "task": "layer_norm",
+     "old": "        var = (xc * xc).mean(axis=-1, keepdims=True)\n",
+     "new": "        var = (xc ** 2).mean(axis=-1, keepdims=True)\n"},
 ]

@@ -73,6 +73,23 @@ MUTANTS = [
      "old": 'raise ValueError(f"GPT got a sequence of {T} tokens but block_size is {self.config.block_size}")',
      "new": 'raise ValueError(f"GPT got idx {idx.shape}, {idx.size} ids: too long")',
      "says": ["should name 9 and 8", "numbers on their own"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p05_count_bias_no_gqa", "phase": 5, "module": "model.py", "task": "count_parameters",
+     "old": "b * (H + 2 * K + C)",
+     "new": "b * (3 * H + C)",
+     "says": ["biases of wk and wv"]},
+    {"name": "p05_count_kv_as_heads", "phase": 5, "module": "model.py", "task": "count_parameters",
+     "old": "attn = C * H + 2 * C * K + H * C",
+     "new": "attn = C * H + 2 * C * H + H * C",
+     "says": ["n_kv_head"]},
+    {"name": "p05_init_norms_too", "phase": 5, "module": "model.py", "task": "gpt_init",
+     "old": "            elif p.ndim == 2:\n",
+     "new": "            else:\n",
+     "says": ["norm weights 1"]},
+    {"name": "p05_gpt_drops_is_pad", "phase": 5, "module": "model.py", "task": "gpt_llama",
+     "old": "            x = block(x, is_pad)\n",
+     "new": "            x = block(x)\n",
+     "says": ["ignores is_pad"]},
 ]
 
 # Correct code written another way: each must keep full marks.

@@ -47,6 +47,11 @@ MUTANTS = [
     {"name": "p05_rope_half_split_in_llama", "phase": 5, "module": "positions.py", "task": "gpt_llama",
      "old": ADJACENT, "new": HALF_SPLIT,
      "says": ["rotate_half", "adjacent"]},
+    # boundaries, aliasing, laziness and types a first version gets wrong
+    {"name": "p05_rope_angles_float32", "phase": 5, "module": "positions.py", "task": "rope",
+     "old": "    angles = np.outer(np.arange(n_positions, dtype=np.float64), theta)\n",
+     "new": "    angles = np.outer(np.arange(n_positions, dtype=np.float32), theta.astype(np.float32))\n",
+     "says": ["float32 angles"]},
 ]
 
 # Correct code written another way: each must keep full marks.
@@ -62,4 +67,7 @@ ALTERNATIVES = [
      "old": "    return _tensor.stack([even, odd], axis=-1).reshape(*x.shape)\n",
      "new": "    D = x.shape[-1]\n    back = np.argsort(np.concatenate([np.arange(0, D, 2), np.arange(1, D, 2)]))\n"
             "    return (_tensor.stack([even, odd], axis=-2).reshape(*x.shape))[..., back]\n"},
+    {"name": "p05_alt_sin_loops", "phase": 5, "module": "positions.py", "task": "sinusoidal_positions",
+     "old": "    freqs = base ** (-np.arange(0, dim, 2, dtype=np.float64) / dim)       # (dim/2,)\n    angles = np.outer(np.arange(n_positions, dtype=np.float64), freqs)    # (P, dim/2)\n    pe = np.empty((n_positions, dim), dtype=np.float64)\n    pe[:, 0::2] = np.sin(angles)\n    pe[:, 1::2] = np.cos(angles)\n",
+     "new": "    pe = np.empty((n_positions, dim), dtype=np.float64)\n    for pos in range(n_positions):\n        for i in range(0, dim, 2):\n            angle = pos / base ** (i / dim)\n            pe[pos, i] = np.sin(angle)\n            pe[pos, i + 1] = np.cos(angle)\n"},
 ]
