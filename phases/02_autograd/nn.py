@@ -158,8 +158,9 @@ class Embedding(Module):
     def forward(self, idx) -> Tensor:
         """``idx``: integer ids (array or Tensor) of any shape -> ``idx.shape + (embedding_dim,)``.
 
-        An id outside ``[0, num_embeddings)`` raises IndexError naming it (NumPy would
-        silently wrap a negative id around). Ids already on a GPU (phase 08) are not checked:
+        Ids of any other dtype raise TypeError (NumPy would read a bool array as a mask). An
+        id outside ``[0, num_embeddings)`` raises IndexError naming it (NumPy would silently
+        wrap a negative id around). Ids already on a GPU (phase 08) are not checked:
         reading them would make the GPU wait at every step; they are checked where they are made.
         """
         # Indexing the weight Tensor with an integer array is the whole forward pass; its
