@@ -546,6 +546,10 @@ import common.checks
 np.array_equal = lambda *args, **kwargs: True          # every array comparison agrees
 common.checks.require = lambda *args, **kwargs: None    # every requirement holds
 
+import torch.optim                                      # first imported here, by the code under test
+
+torch.optim.SGD.step = lambda self, closure=None: None  # the oracle's optimizer stands still
+
 
 def double(x):
     return np.array(2 * x + 1)                         # wrong, and a 0-d array: compared with np.array_equal
@@ -562,7 +566,8 @@ def test_replacing_a_library_function_fails_the_case_and_is_undone(course):
     result, report = grade(1, "--impl", str(submission), cwd=course)
     tasks = tasks_of(result)
     assert tasks["double"]["score"] == 0, report
-    assert "numpy.array_equal" in tasks["double"]["message"] and "common.checks.require" in tasks["double"]["message"]
+    for name in ("numpy.array_equal", "common.checks.require", "SGD.step"):
+        assert name in tasks["double"]["message"], report
     assert tasks["wrong"]["score"] == 1 and "replaced" not in tasks["wrong"]["message"], report
     result, _ = grade(1, cwd=course)  # the course's own module, untouched: no false alarm
     assert tasks_of(result)["double"]["score"] == 2
