@@ -100,6 +100,10 @@ def load(n: int, module: str, *, reload: bool = False) -> types.ModuleType:
 
     >>> matrix = load(1, "matrix")          # phases/01_foundations/matrix.py by default
     """
+    if os.environ.get("SCRATCHGPT_ISOLATE") == "1":  # isolated grading: the code runs in a process of its own
+        from grader import isolation
+
+        return isolation.load(n, module, reload)
     folder = source_dir(n)
     if not (folder / f"{module}.py").is_file():
         raise ModuleNotFoundError(f"phase {n} has no module {module!r}: {folder / (module + '.py')} does not exist")
@@ -111,6 +115,17 @@ def load(n: int, module: str, *, reload: bool = False) -> types.ModuleType:
     if reload and full in sys.modules:
         return importlib.reload(sys.modules[full])
     return importlib.import_module(full)
+
+
+def under_test(name: str) -> types.ModuleType:
+    """Library module ``name`` as the code under test sees it, for a check that patches it to watch
+    that code (``monkeypatch.setattr(under_test("os"), "replace", spy)``): this process's module,
+    or, in isolated grading, the module of the process that runs the code (a proxy)."""
+    if os.environ.get("SCRATCHGPT_ISOLATE") == "1":
+        from grader import isolation
+
+        return isolation.library(name)
+    return importlib.import_module(name)
 
 
 def add_code_options(parser, phase: int) -> None:

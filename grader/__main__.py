@@ -25,12 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--verify", action="store_true",
                    help="instructors: refuse to grade when the grader's own files differ from phases/manifest.json, "
                         "and list the submission's constructs that can fool a check (grader/flags.py)")
+    p.add_argument("--isolate", action="store_true",
+                   help="run the code under test in a process of its own, apart from the checks (grader/remote.py)")
     p.add_argument("--strict", action="store_true",
                    help="exit with status 1 unless every task graded here passes (default: 0 whatever the score)")
     args = p.parse_args(argv)
     try:
         grade = engine.run(args.phase, impl=args.impl, prior=args.prior, tasks=args.task,
-                           tests_dir=args.tests_dir, list_only=args.list, verify=args.verify,
+                           tests_dir=args.tests_dir, list_only=args.list, verify=args.verify, isolate=args.isolate,
                            hidden=args.hidden)
     except (engine.GraderError, LookupError) as exc:
         print(f"grader: {exc}", file=sys.stderr)

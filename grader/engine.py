@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.phases import CHOICES, phase_name, repo_root
-from grader import flags, manifest
+from grader import flags, isolation, manifest
 from grader.failures import frames_from_dump
 
 KILL_GRACE = 10.0  # seconds past a case's limit before the parent kills the process itself
@@ -237,7 +237,7 @@ HIDDEN_PREFIX = "test_hidden_"
 
 def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: list[str] | None = None,
         tests_dir: Path | None = None, list_only: bool = False, verify: bool = False,
-        hidden: Path | None = None) -> Grade:
+        hidden: Path | None = None, isolate: bool = False) -> Grade:
     """Grade phase ``phase``: ``impl`` is 'phases', 'solutions' or a folder of the phase's modules.
 
     The grader's files are read once, here: every pytest process gets a fresh copy of them, so
@@ -263,6 +263,12 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
                           f"{', '.join(modified)}. Restore it (git checkout phases/{name}) and grade again.")
     review = flags.review(phase, Path(impl) if impl not in CHOICES else repo_root() / impl / name) if verify else None
     env = child_env(phase, impl, prior)
+    if isolate or env.get("SCRATCHGPT_ISOLATE") == "1":
+        if phase not in isolation.READY and tests_dir == own:
+            raise GraderError(f"phase {phase} cannot be graded isolated yet: {isolation.NOT_READY.get(phase, 'its grader was not written for it')}. "
+                              f"Phases {', '.join(str(n) for n in sorted(isolation.READY))} can.")
+        env["SCRATCHGPT_ISOLATE"] = "1"
+        isolation.seal()  # the event channel's read end is here: no other process may open it through /proc
     cases: dict[str, Case] = {}
     order: list[str] = []
     known: list[str] = []  # every task name of the phase, selected or not
@@ -270,11 +276,12 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         tmp_path = Path(tmp)
         skip_file, dump_file, log_file = tmp_path / "done", tmp_path / "dump", tmp_path / "log"
+        env["SCRATCHGPT_GRADER_LOG"] = str(log_file)
         children = 0
         while True:
             children += 1
-            copy = tmp_path / f"grader{children}" / name
-            copy.mkdir(parents=True)
+            copy = Path(tempfile.mkdtemp(prefix=f"grader{children}-", dir=tmp_path)) / name  # a name none can foresee
+            copy.mkdir()
             for file_name, data in snapshot.items():
                 (copy / file_name).write_bytes(data)
             skip_file.write_text("\n".join(i for i, c in cases.items() if c.outcome != "not run"))

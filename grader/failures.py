@@ -72,6 +72,18 @@ def phase_frames(tb: TracebackType | None) -> list[Frame]:
     return frames
 
 
+def frames_of(exc: BaseException) -> list[Frame]:
+    """The phase-code frames an exception passed through: in this process (its traceback), then in the
+    process under test when it crossed from there (isolated grading, :mod:`grader.remote`)."""
+    import linecache
+
+    frames = phase_frames(exc.__traceback__)
+    for path, lineno, func, line in getattr(exc, "__remote_frames__", None) or ():
+        if isinstance(path, str) and isinstance(lineno, int) and is_phase_code(path):
+            frames.append(Frame(Path(path).resolve(), lineno, str(func), str(line) or linecache.getline(path, lineno)))
+    return frames
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     seen, out = set(), []
     while exc is not None and id(exc) not in seen:
@@ -107,12 +119,12 @@ def describe(exc: BaseException) -> tuple[str, str]:
     chain = _chain(exc)
     for e in chain:
         if isinstance(e, NotImplementedError):
-            frames = phase_frames(e.__traceback__)
+            frames = frames_of(e)
             if frames:
                 return not_implemented_message(frames[-1]), "\n".join(f.show() for f in frames[-MAX_FRAMES:])
     frames: list[Frame] = []
     for e in chain:  # the innermost exception that passed through phase code shows where
-        frames = phase_frames(e.__traceback__)
+        frames = frames_of(e)
         if frames:
             break
     trace = "\n".join(f.show() for f in frames[-MAX_FRAMES:])

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from _pytest.outcomes import OutcomeException
 
-from grader import DEFAULT_TIMEOUT, integrity
+from grader import DEFAULT_TIMEOUT, integrity, isolation
 from grader.failures import describe
 
 _GRADER_DIRS = tuple(str(Path(__file__).resolve().parent.parent / d) for d in ("grader", "common"))
@@ -70,6 +70,8 @@ def pytest_configure(config):
     _state["fd"] = config.getoption("--grader-events")
     dump = config.getoption("--grader-dump")
     _state["dump"] = open(dump, "w") if dump else None  # noqa: SIM115 - kept open for faulthandler
+    if isolation.enabled():
+        isolation.configure(dump)
     __import__("numpy")  # recorded now, before any code under test is imported
     integrity.record_loaded()
 
@@ -122,8 +124,11 @@ def pytest_runtest_protocol(item, nextitem):
     _state["failure"] = None
     _state["outcome"] = "passed"
     _emit({"event": "start", "id": item.nodeid})
+    if isolation.enabled():  # the host process stops first, with the learner's stack; this one is the backstop
+        isolation.case_started(info["timeout"])
     if _state["dump"] is not None:
-        faulthandler.dump_traceback_later(info["timeout"], exit=True, file=_state["dump"])
+        backstop = ISOLATED_GRACE if isolation.enabled() else 0.0
+        faulthandler.dump_traceback_later(info["timeout"] + backstop, exit=True, file=_state["dump"])
     start = time.perf_counter()
     yield
     faulthandler.cancel_dump_traceback_later()
@@ -139,6 +144,7 @@ def pytest_runtest_protocol(item, nextitem):
            "trace": _cap(trace, MAX_TRACE), "seconds": round(time.perf_counter() - start, 3)})
 
 
+ISOLATED_GRACE = 3.0  # seconds the checking process waits past a case's limit for the host to stop
 MAX_MESSAGE, MAX_TRACE = 4000, 12000  # characters: a report, its JSON and Gradescope's stay small
 
 

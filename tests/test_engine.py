@@ -602,3 +602,84 @@ def test_hidden_cases_join_their_task(course, tmp_path):
         proc = subprocess.run([sys.executable, "-m", "grader", "1", *what.split(), "--hidden", str(hidden)], cwd=course,
                               capture_output=True, text=True, timeout=300, env=dict(os.environ))
         assert proc.returncode == 2 and says in proc.stderr, proc.stderr
+
+
+FORGER = '''
+import json
+import os
+import stat
+import sys
+
+import numpy as np
+
+
+class Agreeable:
+    def __eq__(self, other):                            # says yes to any expected value
+        return True
+
+    __hash__ = object.__hash__
+
+
+def forge_everything(sockets=False):
+    """What a submission can try from the process that runs it: every cheat at once."""
+    passed = b"".join(json.dumps({"event": e, "id": i, "outcome": "passed", "message": "", "trace": "",
+                                  "seconds": 0}).encode() + b"\\n"
+                      for i in (f"test_mod.py::test_{n}" for n in ("double", "wrong", "todo")) for e in ("result",))
+    for fd in range(3, 256):                           # any descriptor may be the grader's event pipe
+        try:
+            if stat.S_ISSOCK(os.fstat(fd).st_mode) and not sockets:
+                continue
+            os.write(fd, passed)
+        except OSError:
+            pass
+    for pid in {os.getppid(), os.getpgrp()}:          # the checking process's descriptors, through /proc
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                try:
+                    with open(f"/proc/{pid}/fd/{fd}", "wb", buffering=0) as f:
+                        f.write(passed)
+                except OSError:
+                    pass
+        except OSError:
+            pass
+    np.array_equal = lambda *args, **kwargs: True      # a patched oracle
+    for name in list(sys.modules):                     # the grader's own functions
+        if name.startswith(("grader", "common.checks")):
+            module = sys.modules[name]
+            for attr in ("_emit", "require", "assert_equal"):
+                if hasattr(module, attr):
+                    setattr(module, attr, lambda *args, **kwargs: None)
+    frame, found = sys._getframe(), None                # the expected value, read from the caller
+    while frame is not None:
+        found = frame.f_locals.get("expected", found)
+        frame = frame.f_back
+    return found
+
+
+def double(x):
+    found = forge_everything()
+    return found if found is not None else Agreeable()
+
+
+def todo(x):
+    forge_everything(sockets=True)
+    os._exit(0)                                        # leave before the check can disagree
+'''
+
+
+def test_isolated_grading_cannot_be_forged_from_the_code_under_test(course):
+    """In isolated grading the code under test runs in a process of its own. Writing passing results
+    to every descriptor and through /proc, patching NumPy and the grader's functions, reading the
+    expected value from the caller's frames, returning an object equal to anything and leaving with
+    os._exit: none of it earns a point; the same code graded in one process does fool the checks."""
+    submission = course / "submission"
+    submission.mkdir()
+    (submission / "mod.py").write_text(textwrap.dedent(FORGER))
+    tasks = ["--task", "double", "--task", "wrong", "--task", "todo"]
+    result, report = grade(1, "--impl", str(submission), "--isolate", *tasks, cwd=course)
+    assert (result["score"], result["max_score"]) == (0, 4), report
+    t = tasks_of(result)
+    assert "Agreeable" in t["double"]["message"] and "4" in t["double"]["message"], report
+    assert "wrote into the channel" in t["todo"]["message"], report
+    result, report = grade(1, "--impl", str(submission), *tasks, cwd=course)
+    assert result["score"] > 0, f"the cheats no longer fool an ordinary grade, so this test shows nothing:\n{report}"

@@ -8,9 +8,7 @@ one breaks exactly one rule of the layout.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import shutil
 import struct
 
 import numpy as np
@@ -18,7 +16,7 @@ import pytest
 from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 
-from common import load
+from common import load, under_test
 from common.checks import assert_equal, calling, expect_raises, require
 from grader import task
 
@@ -338,7 +336,9 @@ def test_io_atomic_save(tmp_path, monkeypatch):
     new = {"w": typed(np.float32, (64, 64)), "b": typed(np.float32, (64,))}
 
     events: list[str] = []
-    real_fsync, real_replace, real_rename = os.fsync, os.replace, os.rename
+    # The libraries as the code under test sees them (another process's, when grading is isolated).
+    code_os, code_pathlib, code_shutil = under_test("os"), under_test("pathlib"), under_test("shutil")
+    real_fsync, real_replace, real_rename = code_os.fsync, code_os.replace, code_os.rename
 
     def spy(name, real):
         def wrapper(*args, **kwargs):
@@ -346,13 +346,13 @@ def test_io_atomic_save(tmp_path, monkeypatch):
             return real(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(os, "fsync", spy("fsync", real_fsync))
-    if hasattr(os, "fdatasync"):
-        monkeypatch.setattr(os, "fdatasync", spy("fsync", os.fdatasync))
-    monkeypatch.setattr(os, "replace", spy("rename", real_replace))
-    monkeypatch.setattr(os, "rename", spy("rename", real_rename))
+    monkeypatch.setattr(code_os, "fsync", spy("fsync", real_fsync))
+    if hasattr(code_os, "fdatasync"):
+        monkeypatch.setattr(code_os, "fdatasync", spy("fsync", code_os.fdatasync))
+    monkeypatch.setattr(code_os, "replace", spy("rename", real_replace))
+    monkeypatch.setattr(code_os, "rename", spy("rename", real_rename))
     for name in ("replace", "rename"):  # Python 3.10's pathlib does not go through os.replace
-        monkeypatch.setattr(pathlib.Path, name, spy("rename", getattr(pathlib.Path, name)))
+        monkeypatch.setattr(code_pathlib.Path, name, spy("rename", getattr(code_pathlib.Path, name)))
     with calling("save(tensors, path) over an existing file"):
         st.save(new, path)
     monkeypatch.undo()
@@ -369,7 +369,8 @@ def test_io_atomic_save(tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("simulated crash")
 
-    for target, name in [(os, "replace"), (os, "rename"), (pathlib.Path, "replace"), (pathlib.Path, "rename"), (shutil, "move")]:
+    for target, name in [(code_os, "replace"), (code_os, "rename"), (code_pathlib.Path, "replace"),
+                         (code_pathlib.Path, "rename"), (code_shutil, "move")]:
         monkeypatch.setattr(target, name, crash)
     raised = None
     try:

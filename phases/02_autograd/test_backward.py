@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import torch
 
-from common import load
+from common import load, under_test
 from common.checks import assert_close, assert_equal, calling, expect_raises, require
 from common.torchcheck import check_op
 from grader import task
@@ -248,7 +248,7 @@ def test_detach():
     assert_close(grad_of(x, "x"), x0, what="x.grad of (x * x.detach()).sum()",
                  hint="a detached tensor is a constant: only the first factor carries gradient, so the result is x, not 2x")
     d = x.detach()
-    require(d.requires_grad is False and not d._parents and np.shares_memory(d.data, x.data),
+    require(d.requires_grad is False and not d._parents and under_test("common.toys").shares_data(d, x),
             "x.detach() should return a Tensor on the same data with requires_grad=False and no parents")
 
 

@@ -12,7 +12,7 @@ import torch
 from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 
-from common import load
+from common import load, under_test
 from common.backend import to_numpy
 from common.checks import assert_close, assert_equal, calling, expect_raises, require
 from grader import task
@@ -30,33 +30,9 @@ def Tensor():
 
 
 def toy_classes():
-    """Small modules built on the learner's Module and Parameter, with known parameter names."""
-    m = nn()
-
-    class Leaf(m.Module):
-        def __init__(self, n: int, seed: int):
-            g = np.random.default_rng(seed)
-            self.w = m.Parameter(g.standard_normal((n, n)))
-            self.b = m.Parameter(g.standard_normal(n))
-
-    class Block(m.Module):
-        def __init__(self, seed: int):
-            self.scale = m.Parameter(np.ones(3) + seed)
-            self.name = "block"  # neither a Parameter nor a Module: skipped
-            self.inner = Leaf(3, seed)
-            self.mask = Tensor()(np.tril(np.ones((3, 3))))  # a plain Tensor (a buffer), not a Parameter
-            self.sizes = [3, 3]  # a list of ints: skipped
-
-    class Net(m.Module):
-        def __init__(self, seed: int = 0):
-            self.embed = Leaf(4, seed)
-            self.blocks = [Block(seed + 1), Block(seed + 2)]
-            self.head = Leaf(4, seed + 3)
-            self.tied = self.embed.w  # weight tying: the same Parameter under a second name
-            self.pair = (Leaf(2, seed + 4),)
-            self.bias = m.Parameter(np.zeros(4))
-
-    return Leaf, Block, Net
+    """Small modules built on the learner's Module and Parameter, with known parameter names
+    (``common/toys.py``, built where the code under test runs)."""
+    return under_test("common.toys").toy_classes()
 
 
 NET_NAMES = ["embed.w", "embed.b",

@@ -5,15 +5,12 @@ vocabulary (files Hugging Face ``tokenizers`` reads too), and corrupt files refu
 from __future__ import annotations
 
 import json
-import os
-import pathlib
-import shutil
 
 import pytest
 from tokenizers import Tokenizer as HFTokenizer
 from tokenizers import decoders, models, pre_tokenizers
 
-from common import load
+from common import load, under_test
 from common.checks import assert_equal, calling, expect_raises, require
 from grader import task
 
@@ -126,7 +123,9 @@ def test_vocab_save_load(oracle, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("simulated crash")
 
-    for target, name in [(os, "replace"), (os, "rename"), (pathlib.Path, "replace"), (pathlib.Path, "rename"), (shutil, "move")]:
+    code_os, code_pathlib = under_test("os"), under_test("pathlib")  # as the code under test sees them
+    for target, name in [(code_os, "replace"), (code_os, "rename"), (code_pathlib.Path, "replace"),
+                         (code_pathlib.Path, "rename"), (under_test("shutil"), "move")]:
         monkeypatch.setattr(target, name, crash)
     try:
         V.save_vocab({**vocab, len(vocab): b"<|new|>"}, merges, vp, mp)

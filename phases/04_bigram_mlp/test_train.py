@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as TF
 
-from common import load
+from common import load, under_test
 from common.backend import to_numpy
 from common.checks import assert_close, assert_equal, calling, require
 from grader import task
@@ -24,20 +24,8 @@ def train_module():
 
 
 def table_model(W: np.ndarray):
-    """A bigram-like Module whose logits are rows of W; it records every forward call."""
-    nn, tensor = load(2, "nn"), load(2, "tensor")
-
-    class Recorder(nn.Module):
-        def __init__(self):
-            self.weight = nn.Parameter(W.copy())
-            self.calls: list[tuple[bool, bool, tuple]] = []
-
-        def forward(self, idx):
-            idx = np.asarray(idx)
-            self.calls.append((self.training, tensor.is_grad_enabled(), idx.shape))
-            return self.weight[idx[:, 0]]
-
-    return Recorder()
+    """A bigram-like Module whose logits are rows of W; it records every forward call (``common/toys.py``)."""
+    return under_test("common.toys").recorder(W)
 
 
 def evaluate(model, X, Y, what, **kw) -> float:
@@ -115,22 +103,7 @@ def float64_weights() -> dict[str, np.ndarray]:
 
 def tiny_lm():
     """The grader's model from phase-02 Embedding and Linear, float64 weights; it records its inputs."""
-    nn = load(2, "nn")
-
-    class TinyLM(nn.Module):
-        def __init__(self):
-            rng = np.random.default_rng(0)
-            self.wte = nn.Embedding(V, D, rng=rng)
-            self.fc = nn.Linear(T * D, H, rng=rng)
-            self.head = nn.Linear(H, V, rng=rng)
-            self.seen: list[tuple[bool, np.ndarray]] = []
-
-        def forward(self, idx):
-            idx = np.asarray(idx)
-            self.seen.append((self.training, idx.copy()))
-            return self.head(self.fc(self.wte(idx).reshape(idx.shape[0], -1)).tanh())
-
-    model = TinyLM()
+    model = under_test("common.toys").tiny_lm(V, D, T, H)
     params = dict(model.named_parameters())
     for name, value in float64_weights().items():
         params[name].data = value.copy()

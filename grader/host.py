@@ -1,0 +1,73 @@
+"""The process that runs the code under test in isolated grading: ``python -m grader.host FD DUMP``.
+
+It is started by the checking process (:mod:`grader.isolation`) with one end of a socket as
+descriptor ``FD``, and nothing else of the grader: not the event channel, not the checks. It
+imports phase modules when asked (``load``), performs what the checks ask of the objects it
+lends them (:class:`grader.remote.Connection`), and ends when the socket closes. A case's time
+limit (``deadline``) makes it write its stack to ``DUMP`` and end, so that the report can say
+which line of the learner's code was running.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import importlib
+import os
+import socket
+import sys
+
+
+CAP_SYS_PTRACE, PR_CAPBSET_DROP = 19, 24
+
+
+def drop_tracing() -> None:
+    """As root, give up CAP_SYS_PTRACE for good (bounding, effective and permitted sets): without it,
+    this process cannot open the checking process's descriptors or memory, which that process has
+    made non-dumpable. An ordinary user never has the capability."""
+    if os.geteuid() != 0:
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE, 0, 0, 0)
+        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+        data = (ctypes.c_uint32 * 6)()                  # effective, permitted, inheritable (x2 words)
+        if libc.capget(header, data) == 0:
+            for i in (0, 1, 2):
+                data[i] &= ~(1 << CAP_SYS_PTRACE)
+            libc.capset(header, data)
+    except (OSError, AttributeError):
+        pass
+
+
+def main(argv: list[str]) -> int:
+    fd, dump_path = int(argv[0]), argv[1]
+    os.environ.pop("SCRATCHGPT_ISOLATE", None)   # this process imports the code itself
+    drop_tracing()
+    from common.phases import load
+    from grader import remote
+
+    dump = open(dump_path, "a")  # noqa: SIM115 - kept open for faulthandler
+
+    def deadline(seconds):
+        faulthandler.cancel_dump_traceback_later()
+        if seconds is not None:
+            faulthandler.dump_traceback_later(max(float(seconds), 0.01), exit=True, file=dump)
+
+    conn = remote.Connection(socket.socket(fileno=fd), restricted=False,
+                             loader=lambda n, module, reload=False: load(n, module, reload=reload))
+    conn.extra["deadline"] = deadline
+    conn.extra["import"] = importlib.import_module   # a library as the code sees it, for a check to watch
+    while True:
+        try:
+            message, buffers = conn.receive()
+        except remote.PeerGone:
+            return 0
+        if message.get("kind") == "request":
+            conn.serve(message, buffers)
+        else:
+            raise remote.ProtocolError(f"the checking process sent {str(message)[:200]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,784 @@
+"""Objects of another process, reached through a socket: how isolated grading keeps the checks apart.
+
+In isolated grading (``python -m grader N --isolate``) the code under test never runs in the
+process that holds the checks, their oracles and the channel to the grader. It runs in a *host*
+process (:mod:`grader.host`) that the checking process starts and talks to through one socket.
+:func:`common.load` then returns a :class:`Proxy` of the learner's module, and every use of it
+(an attribute, a call, ``+``, ``len``, ``with``) becomes a request to the host.
+
+Values cross the socket as plain data, never pickle: ``None``, bools, numbers, strings, bytes,
+lists, tuples, dicts, sets, slices, NumPy arrays, scalars and dtypes are copied; classes and
+functions of NumPy, ``math`` and the built-ins are named and looked up on the other side; any
+other object stays where it lives and the other side gets a :class:`Proxy` of it. A proxy of a
+learner's object is never equal to plain data, so an ``__eq__`` that says yes to everything
+cannot pass a comparison with an expected value.
+
+The connection is symmetric, so that learner code can call back into objects a check hands it (a
+NumPy ``Generator``, a callback). The checking side serves such calls under a narrow policy
+(``restricted``): calls and public attributes only, nothing set, nothing private.
+
+Frame::
+
+    8 bytes: length of the JSON header   8 bytes: number of buffers   header (UTF-8 JSON)
+    per buffer: 8 bytes of length, then the bytes
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import importlib
+import json
+import math
+import operator
+import os
+import socket
+import struct
+import sys
+import traceback
+import types
+import weakref
+from pathlib import Path, PurePath, PureWindowsPath
+
+import numpy as np
+
+MAX_FRAME = 1 << 30       # bytes in one message: a larger one is refused as a protocol error
+MAX_DEPTH = 64            # nesting of containers in one value
+SHARED_MODULES = ("builtins", "math", "operator", "numpy", "numpy.random", "numpy.linalg", "numpy.fft")
+
+
+class ProtocolError(RuntimeError):
+    """The other side sent something that is not a message of this protocol, or went away."""
+
+
+class PeerGone(ProtocolError):
+    """The other process closed the socket (it ended, or was killed)."""
+
+
+# ---------------------------------------------------------------- operations both sides serve
+
+def _enter(obj):
+    return type(obj).__enter__(obj)
+
+
+def _exit(obj, exc=None):
+    return type(obj).__exit__(obj, type(exc) if exc is not None else None, exc, None)
+
+
+OPS = {name: getattr(operator, name) for name in (
+    "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and_", "or_", "xor", "lshift", "rshift",
+    "iadd", "isub", "imul", "itruediv", "ifloordiv", "imod", "ipow", "imatmul",
+    "neg", "pos", "invert", "lt", "le", "eq", "ne", "gt", "ge",
+    "getitem", "setitem", "delitem", "contains", "index")}
+OPS.update(len=len, iter=iter, next=next, bool=bool, repr=repr, str=str, hash=hash, float=float, int=int,
+           complex=complex, abs=abs, round=round, format=format, dir=dir, reversed=reversed,
+           isinstance=isinstance, issubclass=issubclass, enter=_enter, exit=_exit,
+           copy=copy.copy, deepcopy=copy.deepcopy, array=np.asarray)
+# What a restricted side (the checks) lets the other side (learner code) do to the objects it was handed.
+SAFE_OPS = frozenset({"len", "iter", "next", "bool", "repr", "str", "hash", "float", "int", "index", "format",
+                      "getitem", "contains", "eq", "ne", "lt", "le", "gt", "ge", "add", "sub", "mul",
+                      "truediv", "neg", "array"})
+
+
+# ---------------------------------------------------------------- the codec
+
+def _shared_name(value) -> tuple[str, str] | None:
+    """``(module, qualname)`` when ``value`` is a class or function of a module both sides import alike."""
+    module = getattr(value, "__module__", None)
+    qualname = getattr(value, "__qualname__", None) or getattr(value, "__name__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str):
+        return None
+    if module not in SHARED_MODULES and not (module.startswith("numpy.") and module.count(".") <= 2):
+        return None
+    try:
+        found = _resolve(module, qualname)
+    except (ProtocolError, ImportError):
+        return None
+    return (module, qualname) if found is value else None
+
+
+def _resolve(module: str, qualname: str):
+    if module not in SHARED_MODULES and not module.startswith("numpy."):
+        raise ProtocolError(f"{module} is not a module both sides share")
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        if part.startswith("_") and part not in ("_NoValue",):
+            raise ProtocolError(f"refusing private name {qualname!r} of {module}")
+        obj = getattr(obj, part)
+    return obj
+
+
+def _exception_record(exc: BaseException) -> dict:
+    """An exception as plain data: its type's names, its builtin base, its args, message and frames."""
+    base = next(c for c in type(exc).__mro__ if c.__module__ == "builtins")
+    lineage = _lineage(type(exc))
+    frames = [(f.filename, f.lineno, f.name, f.line or "") for f in traceback.extract_tb(exc.__traceback__)]
+    try:
+        args = _encode_plain(exc.args)
+    except TypeError:
+        args = None
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a learner's __str__ may itself fail
+        text = f"<{type(exc).__name__} whose str() failed>"
+    return {"module": type(exc).__module__, "name": type(exc).__qualname__, "base": base.__name__,
+            "lineage": lineage, "args": args, "text": text[:100_000], "frames": frames[-40:]}
+
+
+def _encode_plain(value, depth: int = 0):
+    """``value`` as JSON when it is plain data all the way down (no buffers, no handles); else TypeError."""
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if type(value) is float:
+        return value if math.isfinite(value) else {"$": "f", "v": repr(value)}
+    if depth > MAX_DEPTH:
+        raise TypeError("nested too deeply")
+    if type(value) in (list, tuple):
+        items = [_encode_plain(v, depth + 1) for v in value]
+        return items if type(value) is list else {"$": "t", "v": items}
+    raise TypeError(f"{type(value).__name__} is not plain")
+
+
+_exc_types: dict[tuple, type] = {}
+
+
+def _lineage(cls: type) -> list[list[str]]:
+    """The classes of ``cls``'s MRO that are not built in, most derived first, as ``[module, qualname]``."""
+    return [[str(c.__module__), c.__qualname__] for c in cls.__mro__
+            if c.__module__ != "builtins" and issubclass(c, BaseException)][:16]
+
+
+def _text(self):
+    return getattr(self, "_remote_text", None) or (str(self.args[0]) if len(self.args) == 1 else str(self.args))
+
+
+def exception_type(lineage: list, base_name: str) -> type:
+    """A local stand-in for an exception class of the other process: same names, same chain of classes
+    down to the same built-in base (so ``except`` and ``pytest.raises`` work as there)."""
+    base = getattr(builtins, str(base_name), None)
+    if not (isinstance(base, type) and issubclass(base, BaseException)):
+        base = Exception
+    cls = base
+    chain = [(str(m), str(q)) for m, q in lineage if isinstance(m, str) and isinstance(q, str)][:16]
+    for i in range(len(chain) - 1, -1, -1):
+        key = tuple(chain[i:]) + (base.__name__,)
+        made = _exc_types.get(key)
+        if made is None:
+            module, qualname = chain[i]
+            made = _exc_types[key] = type(qualname.rsplit(".", 1)[-1], (cls,),
+                                          {"__module__": module, "__qualname__": qualname, "__str__": _text})
+        cls = made
+    return cls
+
+
+def _exception_from(record: dict) -> BaseException:
+    args = _decode_plain(record["args"]) if record.get("args") is not None else (record.get("text", ""),)
+    args = tuple(args) if isinstance(args, (list, tuple)) else (args,)
+    cls = exception_type(record.get("lineage") or [], record.get("base", ""))
+    exc = None
+    try:
+        exc = cls(*args)
+    except Exception:  # noqa: BLE001 - args that do not rebuild this type
+        exc = cls.__new__(cls)
+        exc.args = args
+    if str(exc) != record.get("text"):
+        if cls.__module__ == "builtins":  # a built-in whose str the args do not give back: keep the text
+            cls = exception_type([["builtins", cls.__qualname__]], cls.__name__)
+            exc = cls.__new__(cls)
+            exc.args = args
+        exc._remote_text = str(record.get("text", ""))
+    exc.__remote_frames__ = [tuple(f) for f in record.get("frames", []) if isinstance(f, (list, tuple)) and len(f) == 4]
+    return exc
+
+
+def _decode_plain(tree):
+    if isinstance(tree, list):
+        return [_decode_plain(v) for v in tree]
+    if isinstance(tree, dict):
+        if tree.get("$") == "t":
+            return tuple(_decode_plain(v) for v in tree["v"])
+        if tree.get("$") == "f":
+            return float(tree["v"])
+        raise ProtocolError(f"unexpected plain value {tree!r:.80}")
+    return tree
+
+
+def _descr(dtype: np.dtype) -> str | None:
+    return None if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None else dtype.str
+
+
+def _changed(obj, before) -> bool:
+    if isinstance(obj, np.ndarray):
+        return obj.tobytes() != before
+    return obj.bit_generator.state != before
+
+
+def _write_back(original, value) -> None:
+    """Give ``original`` (sent as a copy) what the other side did to its copy."""
+    if isinstance(original, np.ndarray) and isinstance(value, np.ndarray):
+        if original.flags.writeable and original.shape == value.shape:
+            original[...] = value
+    elif isinstance(original, np.random.Generator) and isinstance(value, np.random.Generator):
+        original.bit_generator.state = value.bit_generator.state
+
+
+class Connection:
+    """One end of the socket: sends requests, serves the other side's, keeps the objects it lent out.
+
+    ``restricted``: serve the other side only calls, public attributes and :data:`SAFE_OPS` on what
+    it was handed, never ``setattr`` nor imports (the checks' side, facing learner code)."""
+
+    def __init__(self, sock: socket.socket, *, restricted: bool, loader=None):
+        self.sock = sock
+        self.restricted = restricted
+        self.loader = loader             # (n, module, reload) -> module, on the side that runs learner code
+        self.exports: dict[int, list] = {}  # handle -> [object, times sent]
+        self.handle_of: dict[int, int] = {}  # id(object) -> handle
+        self.proxies: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+        self.released: list[list[int]] = []
+        self.next_handle = 1
+        self.next_id = 1
+        self.on_gone = None              # called, then PeerGone raised, when the other side is gone
+        self.on_broken = None            # called with the ProtocolError when the other side sent nonsense
+        self.extra: dict = {}            # further operations this side serves, by name
+        self._track_out: list | None = None  # mutable arguments of the request being encoded
+        self._track_in: dict | None = None   # mutable arguments of the request being decoded: w -> (copy, before)
+
+    # ------------------------------------------------------------ values
+
+    def encode(self, value, buffers: list, depth: int = 0):
+        t = type(value)
+        if value is None or t in (bool, int, str):
+            return value
+        if t is float:
+            return value if math.isfinite(value) else {"$": "f", "v": repr(value)}
+        if depth > MAX_DEPTH:
+            raise TypeError(f"a value nested more than {MAX_DEPTH} deep (a list that contains itself?) cannot be sent")
+        d = depth + 1
+        if t is list:
+            return [self.encode(v, buffers, d) for v in value]
+        if t is tuple:
+            return {"$": "t", "v": [self.encode(v, buffers, d) for v in value]}
+        if t is dict:
+            return {"$": "d", "k": [self.encode(k, buffers, d) for k in value],
+                    "v": [self.encode(v, buffers, d) for v in value.values()]}
+        if t in (set, frozenset):
+            return {"$": "s" if t is set else "fs", "v": [self.encode(v, buffers, d) for v in value]}
+        if t in (bytes, bytearray):
+            buffers.append(bytes(value))
+            return {"$": "b" if t is bytes else "ba", "i": len(buffers) - 1}
+        if t is complex:
+            return {"$": "c", "v": [repr(value.real), repr(value.imag)]}
+        if t is slice:
+            return {"$": "sl", "v": [self.encode(v, buffers, d) for v in (value.start, value.stop, value.step)]}
+        if t is range:
+            return {"$": "r", "v": [value.start, value.stop, value.step]}
+        if value is Ellipsis:
+            return {"$": "..."}
+        if isinstance(value, np.ndarray) and _descr(value.dtype):
+            buffers.append(np.ascontiguousarray(value).tobytes())
+            return {"$": "nd", "dt": _descr(value.dtype), "sh": list(value.shape), "i": len(buffers) - 1,
+                    **self._tracked(value)}
+        if isinstance(value, np.ndarray) and value.dtype == object:
+            return {"$": "nO", "sh": list(value.shape), "v": [self.encode(v, buffers, d) for v in value.ravel().tolist()]}
+        if t is np.random.Generator:
+            bits, track = value.bit_generator, self._track_out
+            self._track_out = None
+            try:
+                state = self.encode(bits.state, buffers, d)
+            finally:
+                self._track_out = track
+            return {"$": "rng", "bg": type(bits).__name__, "st": state, **self._tracked(value)}
+        if isinstance(value, np.generic) and _descr(value.dtype):
+            buffers.append(value.tobytes())
+            return {"$": "ns", "dt": _descr(value.dtype), "i": len(buffers) - 1}
+        if t is np.dtype or isinstance(value, np.dtype):
+            if _descr(value):
+                return {"$": "dt", "v": _descr(value)}
+        if isinstance(value, Proxy) and object.__getattribute__(value, "_proxy_conn_") is self:
+            return {"$": "y", "h": object.__getattribute__(value, "_proxy_h_")}
+        if isinstance(value, BaseException):
+            return {"$": "x", "v": _exception_record(value)}
+        if isinstance(value, PurePath):
+            return {"$": "p", "v": str(value), "w": isinstance(value, PureWindowsPath)}
+        if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ != "builtins":
+            if value in _exc_types.values():  # a stand-in of the other side's class: name it back
+                return {"$": "X", "l": _lineage(value), "b": next(c for c in value.__mro__ if c.__module__ == "builtins").__name__}
+            return {"$": "X", "l": _lineage(value), "b": next(c for c in value.__mro__ if c.__module__ == "builtins").__name__}
+        shared = _shared_name(value) if callable(value) else None
+        if shared:
+            return {"$": "g", "m": shared[0], "q": shared[1]}
+        return {"$": "o", "h": self._export(value), "m": getattr(t, "__module__", "?"), "q": t.__qualname__}
+
+    def _tracked(self, value) -> dict:
+        """While a request's arguments are encoded: note a mutable value the other side gets a copy of, so
+        that what the code there does to it (an array written into, a generator drawn from) comes back."""
+        if self._track_out is None:
+            return {}
+        self._track_out.append(value)
+        return {"w": len(self._track_out) - 1}
+
+    def _export(self, value) -> int:
+        h = self.handle_of.get(id(value))
+        if h is None or self.exports.get(h, [None])[0] is not value:
+            h = self.next_handle
+            self.next_handle += 1
+            self.exports[h] = [value, 0]
+            self.handle_of[id(value)] = h
+        self.exports[h][1] += 1
+        return h
+
+    def decode(self, tree, buffers: list):
+        if tree is None or isinstance(tree, (bool, int, float, str)):
+            return tree
+        if isinstance(tree, list):
+            return [self.decode(v, buffers) for v in tree]
+        if not isinstance(tree, dict):
+            raise ProtocolError(f"unexpected {type(tree).__name__} in a message")
+        tag = tree.get("$")
+        v = tree.get("v")
+        if tag == "t":
+            return tuple(self.decode(x, buffers) for x in v)
+        if tag == "d":
+            return dict(zip((self.decode(k, buffers) for k in tree["k"]), (self.decode(x, buffers) for x in v)))
+        if tag in ("s", "fs"):
+            return (set if tag == "s" else frozenset)(self.decode(x, buffers) for x in v)
+        if tag in ("b", "ba"):
+            data = buffers[tree["i"]]
+            return bytes(data) if tag == "b" else bytearray(data)
+        if tag == "f":
+            return float(v)
+        if tag == "c":
+            return complex(float(v[0]), float(v[1]))
+        if tag == "sl":
+            return slice(*(self.decode(x, buffers) for x in v))
+        if tag == "r":
+            return range(*v)
+        if tag == "...":
+            return Ellipsis
+        if tag == "nd":
+            dtype = np.dtype(tree["dt"])
+            shape = tuple(int(n) for n in tree["sh"])
+            data = buffers[tree["i"]]
+            if dtype.itemsize * math.prod(shape) != len(data):
+                raise ProtocolError(f"an array of shape {shape} and dtype {dtype} cannot hold {len(data)} bytes")
+            array = np.frombuffer(data, dtype=dtype).reshape(shape)
+            if self._track_in is not None and "w" in tree:
+                array = array.copy()
+                self._track_in[int(tree["w"])] = (array, bytes(data))
+            return array
+        if tag == "nO":
+            shape = tuple(int(n) for n in tree["sh"])
+            items = [self.decode(x, buffers) for x in v]
+            if math.prod(shape) != len(items):
+                raise ProtocolError(f"an object array of shape {shape} cannot hold {len(items)} items")
+            array = np.empty(len(items), dtype=object)
+            array[:] = items
+            return array.reshape(shape)
+        if tag == "rng":
+            bits = getattr(np.random, str(tree["bg"]), None)
+            if not (isinstance(bits, type) and issubclass(bits, np.random.BitGenerator)):
+                raise ProtocolError(f"unknown bit generator {tree['bg']!r}")
+            bits = bits()
+            bits.state = self.decode(tree["st"], buffers)
+            rng = np.random.Generator(bits)
+            if self._track_in is not None and "w" in tree:
+                self._track_in[int(tree["w"])] = (rng, bits.state)
+            return rng
+        if tag == "ns":
+            return np.frombuffer(buffers[tree["i"]], dtype=np.dtype(tree["dt"]))[0].copy()
+        if tag == "dt":
+            return np.dtype(v)
+        if tag == "g":
+            return _resolve(str(tree["m"]), str(tree["q"]))
+        if tag == "x":
+            return _exception_from(v)
+        if tag == "X":
+            return exception_type(tree.get("l") or [], tree.get("b", ""))
+        if tag == "p":
+            return (PureWindowsPath if tree.get("w") else Path)(str(v))
+        if tag == "y":
+            entry = self.exports.get(tree["h"])
+            if entry is None:
+                raise ProtocolError(f"the other side named object {tree['h']}, which this side never lent it")
+            return entry[0]
+        if tag == "o":
+            return self._proxy(int(tree["h"]), str(tree.get("m")), str(tree.get("q")))
+        raise ProtocolError(f"unknown tag {tag!r} in a message")
+
+    def _proxy(self, h: int, module: str, qualname: str) -> Proxy:
+        p = self.proxies.get(h)
+        if p is None:
+            p = object.__new__(_proxy_type(module, qualname))
+            object.__setattr__(p, "_proxy_conn_", self)
+            object.__setattr__(p, "_proxy_h_", h)
+            object.__setattr__(p, "_proxy_n_", 0)
+            self.proxies[h] = p
+        object.__setattr__(p, "_proxy_n_", object.__getattribute__(p, "_proxy_n_") + 1)
+        return p
+
+    def forget(self, h: int, n: int) -> None:
+        """A proxy of our object ``h`` died after receiving it ``n`` times: drop the object when none is left."""
+        self.released.append([h, n])
+
+    # ------------------------------------------------------------ messages
+
+    def send(self, message: dict, track: list | None = None) -> None:
+        buffers: list = []
+        self._track_out = track
+        try:
+            message = {k: (self.encode(v, buffers) if k in ("args", "value", "back") else v) for k, v in message.items()}
+        finally:
+            self._track_out = None
+        head = json.dumps(message, allow_nan=False).encode()
+        parts = [struct.pack("<QQ", len(head), len(buffers)), head]
+        for b in buffers:
+            parts += [struct.pack("<Q", len(b)), b]
+        try:
+            for part in parts:
+                self.sock.sendall(part)
+        except OSError as exc:
+            self._gone(exc)
+
+    def _read(self, n: int) -> bytearray:
+        buf = bytearray(n)
+        view, got = memoryview(buf), 0
+        while got < n:
+            try:
+                k = self.sock.recv_into(view[got:])
+            except OSError as exc:
+                self._gone(exc)
+            if k == 0:
+                self._gone(None)
+            got += k
+        return buf
+
+    def _gone(self, exc):
+        if self.on_gone is not None:
+            self.on_gone()
+        raise PeerGone(f"the other process closed the connection{f' ({exc})' if exc else ''}")
+
+    def receive(self) -> tuple[dict, list]:
+        n_head, n_buffers = struct.unpack("<QQ", self._read(16))
+        if n_head > MAX_FRAME or n_buffers > 1_000_000:
+            raise ProtocolError(f"a message of {n_head:,} header bytes and {n_buffers:,} buffers is refused")
+        try:
+            message = json.loads(bytes(self._read(n_head)))
+        except (ValueError, RecursionError) as exc:
+            raise ProtocolError(f"a message that is not JSON: {exc}") from None
+        buffers, total = [], n_head
+        for _ in range(n_buffers):
+            (size,) = struct.unpack("<Q", self._read(8))
+            total += size
+            if total > MAX_FRAME:
+                raise ProtocolError(f"a message over {MAX_FRAME:,} bytes is refused")
+            buffers.append(self._read(size))
+        if not isinstance(message, dict):
+            raise ProtocolError("a message that is not a JSON object")
+        for h, n in message.get("release") or ():
+            entry = self.exports.get(h)
+            if entry is not None:
+                entry[1] -= n
+                if entry[1] <= 0:
+                    del self.exports[h]
+                    self.handle_of.pop(id(entry[0]), None)
+        return message, buffers
+
+    def request(self, op: str, *args):
+        """Ask the other side to perform ``op`` on ``args``; serve its requests until it answers."""
+        rid = self.next_id
+        self.next_id += 1
+        released, self.released = self.released, []
+        sent: list = []
+        self.send({"kind": "request", "id": rid, "op": op, "args": list(args), "release": released}, track=sent)
+        while True:
+            try:
+                message, buffers = self.receive()
+            except PeerGone:
+                raise
+            except ProtocolError as exc:
+                if self.on_broken is not None:
+                    self.on_broken(exc)
+                raise
+            if message.get("kind") == "request":
+                self.serve(message, buffers)
+                continue
+            if message.get("kind") != "reply" or message.get("id") != rid:
+                raise ProtocolError(f"expected the answer to request {rid}, got {str(message)[:200]}")
+            for w, value in self.decode(message.get("back") or [], buffers):
+                _write_back(sent[w], value)
+            if "error" in message:
+                raise _exception_from(message["error"])
+            return self.decode(message.get("value"), buffers)
+
+    def serve(self, message: dict, buffers: list) -> None:
+        """Perform one request of the other side and answer it (with the value, or the exception)."""
+        rid = message.get("id")
+        received: dict = {}
+        try:
+            self._track_in = received
+            try:
+                args = self.decode(message.get("args"), buffers)
+            finally:
+                self._track_in = None
+            value = self.perform(str(message.get("op")), args)
+            reply = {"kind": "reply", "id": rid, "value": value}
+        except BaseException as exc:  # noqa: BLE001 - whatever the code raised goes back as data
+            reply = {"kind": "reply", "id": rid, "error": _exception_record(exc)}
+        back = [[w, obj] for w, (obj, before) in received.items() if _changed(obj, before)]
+        if back:
+            reply["back"] = back
+        try:
+            self.send(reply)
+        except (TypeError, ValueError, RecursionError) as exc:
+            self.send({"kind": "reply", "id": rid, "error": _exception_record(exc), "back": back})
+
+    def perform(self, op: str, args: list):
+        if op in self.extra:
+            return self.extra[op](*args)
+        if op == "load":
+            if self.loader is None:
+                raise PermissionError("this side loads no code for the other")
+            return self.loader(*args)
+        if op == "call":
+            fn, a, kw = args
+            return fn(*a, **kw)
+        if op == "callmethod":
+            obj, name, a, kw = args
+            self._check_name(name)
+            return getattr(obj, name)(*a, **kw)
+        if op == "getattr":
+            obj, name = args
+            self._check_name(name)
+            return getattr(obj, name)
+        if op in ("setattr", "delattr"):
+            if self.restricted:
+                raise PermissionError(f"learner code may not {op} on an object of the grader")
+            return setattr(*args) if op == "setattr" else delattr(*args)
+        if op in OPS:
+            if self.restricted and op not in SAFE_OPS:
+                raise PermissionError(f"learner code may not use {op} on an object of the grader")
+            return OPS[op](*args)
+        if op == "ping":
+            return args[0] if args else None
+        raise PermissionError(f"unknown request {op!r}")
+
+    def _check_name(self, name) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"attribute names are strings, not {type(name).__name__}")
+        if self.restricted and name.startswith("_"):
+            raise PermissionError(f"learner code may not reach {name!r} of an object of the grader")
+
+
+# ---------------------------------------------------------------- proxies
+
+_proxy_types: dict[tuple[str, str], type] = {}
+FUNCTION_TYPES = {("builtins", "function"), ("builtins", "builtin_function_or_method"), ("builtins", "method"),
+                  ("functools", "partial")}
+
+
+def _proxy_type(module: str, qualname: str) -> type:
+    """A subclass of :class:`Proxy` named like the remote object's class, so messages read naturally."""
+    key = (module, qualname)
+    cls = _proxy_types.get(key)
+    if cls is None:
+        body = {"__slots__": (), "__module__": module, "__qualname__": qualname}
+        if (module, qualname) in FUNCTION_TYPES:  # set on a class, it binds as a method would
+            body["__get__"] = lambda self, instance, owner=None: self if instance is None else types.MethodType(self, instance)
+        cls = _proxy_types[key] = type(qualname.rsplit(".", 1)[-1], (Proxy,), body)
+    return cls
+
+
+def _binary(op):
+    def forward(self, other):
+        return object.__getattribute__(self, "_proxy_conn_").request(op, self, other)
+    forward.__name__ = f"__{op.rstrip('_')}__"
+    return forward
+
+
+def _reflected(op):
+    def forward(self, other):
+        return object.__getattribute__(self, "_proxy_conn_").request(op, other, self)
+    forward.__name__ = f"__r{op.rstrip('_')}__"
+    return forward
+
+
+def _unary(op):
+    def forward(self):
+        return object.__getattribute__(self, "_proxy_conn_").request(op, self)
+    forward.__name__ = f"__{op}__"
+    return forward
+
+
+class Proxy:
+    """An object that lives in the other process; every use of it is a request there.
+
+    A proxy equals another proxy when the remote objects say so, and plain data never: a check
+    comparing a learner's result with an expected list, array or number gets ``False`` from a
+    result that is not itself plain data, whatever its ``__eq__`` says."""
+
+    __slots__ = ("_proxy_conn_", "_proxy_h_", "_proxy_n_", "__weakref__")
+    __array_ufunc__ = None  # ``array + proxy`` asks the proxy (``__radd__``) instead of NumPy
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__") and name not in ("__name__", "__doc__", "__qualname__",
+                                                                           "__dict__", "__wrapped__"):
+            raise AttributeError(name)
+        return object.__getattribute__(self, "_proxy_conn_").request("getattr", self, name)
+
+    def __setattr__(self, name, value):
+        object.__getattribute__(self, "_proxy_conn_").request("setattr", self, name, value)
+
+    def __delattr__(self, name):
+        object.__getattribute__(self, "_proxy_conn_").request("delattr", self, name)
+
+    def __call__(self, *args, **kwargs):
+        return object.__getattribute__(self, "_proxy_conn_").request("call", self, args, kwargs)
+
+    def __del__(self):
+        try:
+            conn = object.__getattribute__(self, "_proxy_conn_")
+            conn.released.append([object.__getattribute__(self, "_proxy_h_"), object.__getattribute__(self, "_proxy_n_")])
+        except Exception:  # noqa: BLE001 - interpreter shutting down
+            pass
+
+    def __eq__(self, other):
+        if not isinstance(other, Proxy):
+            return False
+        return object.__getattribute__(self, "_proxy_conn_").request("eq", self, other)
+
+    def __ne__(self, other):
+        if not isinstance(other, Proxy):
+            return True
+        return object.__getattribute__(self, "_proxy_conn_").request("ne", self, other)
+
+    def __hash__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("hash", self)
+
+    def __bool__(self):
+        return bool(object.__getattribute__(self, "_proxy_conn_").request("bool", self))
+
+    def __len__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("len", self)
+
+    def __repr__(self):
+        try:
+            return str(object.__getattribute__(self, "_proxy_conn_").request("repr", self))
+        except ProtocolError:
+            return f"<remote {type(self).__qualname__}, its process gone>"
+
+    def __str__(self):
+        return str(object.__getattribute__(self, "_proxy_conn_").request("str", self))
+
+    def __format__(self, spec):
+        return str(object.__getattribute__(self, "_proxy_conn_").request("format", self, spec))
+
+    def __dir__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("dir", self)
+
+    def __enter__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("enter", self)
+
+    def __exit__(self, kind, value, tb):
+        return object.__getattribute__(self, "_proxy_conn_").request("exit", self, value)
+
+    def __copy__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("copy", self)
+
+    def __deepcopy__(self, memo):
+        return object.__getattribute__(self, "_proxy_conn_").request("deepcopy", self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(f"a {type(self).__qualname__} of the process under test cannot be pickled")
+
+    def __array__(self, dtype=None, copy=None):
+        a = object.__getattribute__(self, "_proxy_conn_").request("array", self)
+        if not isinstance(a, np.ndarray):
+            raise TypeError(f"a {type(self).__qualname__} is not array-like")
+        return a.astype(dtype) if dtype is not None else a
+
+    def __instancecheck__(self, obj):
+        return bool(object.__getattribute__(self, "_proxy_conn_").request("isinstance", obj, self))
+
+    def __subclasscheck__(self, cls):
+        return bool(object.__getattribute__(self, "_proxy_conn_").request("issubclass", cls, self))
+
+    def __mro_entries__(self, bases):
+        raise TypeError(f"{type(self).__qualname__} lives in the process under test: a class of the grader "
+                        "cannot derive from it")
+
+    def __iter__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("iter", self)
+
+    def __next__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("next", self)
+
+    def __reversed__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("reversed", self)
+
+    def __getitem__(self, key):
+        return object.__getattribute__(self, "_proxy_conn_").request("getitem", self, key)
+
+    def __setitem__(self, key, value):
+        object.__getattribute__(self, "_proxy_conn_").request("setitem", self, key, value)
+
+    def __delitem__(self, key):
+        object.__getattribute__(self, "_proxy_conn_").request("delitem", self, key)
+
+    def __contains__(self, item):
+        return bool(object.__getattribute__(self, "_proxy_conn_").request("contains", self, item))
+
+    def __float__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("float", self)
+
+    def __int__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("int", self)
+
+    def __index__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("index", self)
+
+    def __complex__(self):
+        return object.__getattribute__(self, "_proxy_conn_").request("complex", self)
+
+    def __round__(self, ndigits=None):
+        return object.__getattribute__(self, "_proxy_conn_").request("round", self, ndigits)
+
+
+for _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and_", "or_", "xor",
+            "lshift", "rshift", "lt", "le", "gt", "ge"):
+    setattr(Proxy, f"__{_op.rstrip('_')}__", _binary(_op))
+for _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and_", "or_", "xor",
+            "lshift", "rshift"):
+    setattr(Proxy, f"__r{_op.rstrip('_')}__", _reflected(_op))
+for _op in ("iadd", "isub", "imul", "itruediv", "ifloordiv", "imod", "ipow", "imatmul"):
+    setattr(Proxy, f"__{_op}__", _binary(_op))
+for _op in ("neg", "pos", "invert", "abs"):
+    setattr(Proxy, f"__{_op}__", _unary(_op))
+del _op
+
+
+def handle_of(proxy: Proxy) -> int:
+    return object.__getattribute__(proxy, "_proxy_h_")
+
+
+def is_proxy(value) -> bool:
+    return isinstance(value, Proxy)
+
+
+def socket_pair() -> tuple[socket.socket, socket.socket]:
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    return a, b
+
+
+def inherit(sock: socket.socket) -> int:
+    """Make ``sock``'s descriptor survive ``exec`` (for a child process); returns it."""
+    os.set_inheritable(sock.fileno(), True)
+    return sock.fileno()
+
+
+def stderr(text: str) -> None:
+    try:
+        sys.__stderr__.write(text + "\n")
+        sys.__stderr__.flush()
+    except Exception:  # noqa: BLE001
+        pass

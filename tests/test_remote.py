@@ -1,0 +1,221 @@
+"""Isolated grading's connection (grader/remote.py): values cross as plain data, objects as proxies.
+
+The far side runs in a thread here, with the same code as the host process; everything still
+crosses the socket, encoded and decoded.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import threading
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import remote
+
+
+class LearnerError(KeyError):
+    pass
+
+
+class Agreeable:
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+
+class Counter:
+    def __init__(self, start=0):
+        self.value = start
+        self._hidden = "private"
+
+    def bump(self, by=1):
+        self.value += by
+        return self
+
+    def __len__(self):
+        return self.value
+
+    def __add__(self, other):
+        return Counter(self.value + (other.value if isinstance(other, Counter) else other))
+
+    __radd__ = __add__
+
+    def __iter__(self):
+        return iter(range(self.value))
+
+    def __enter__(self):
+        self.value = -1
+        return self
+
+    def __exit__(self, *exc):
+        self.value = -2
+        return False
+
+
+def scale_in_place(a, by):
+    a *= by
+
+
+def draw(rng, n):
+    return rng.integers(0, 1000, n)
+
+
+def fail():
+    raise LearnerError("no such token")
+
+
+def call_back(fn, *args):
+    return fn(*args)
+
+
+def reach(obj, name):
+    return getattr(obj, name)
+
+
+def change(obj):
+    obj.value = 99
+
+
+LEARNER = types.SimpleNamespace(Counter=Counter, scale_in_place=scale_in_place, draw=draw, fail=fail,
+                                call_back=call_back, reach=reach, change=change, LearnerError=LearnerError,
+                                agreeable=Agreeable)
+
+
+@pytest.fixture
+def peer():
+    """The checking side's connection to a learner side served by a thread."""
+    mine, theirs = remote.socket_pair()
+    host = remote.Connection(theirs, restricted=False, loader=lambda n, module, reload=False: LEARNER)
+
+    def serve():
+        while True:
+            try:
+                message, buffers = host.receive()
+            except remote.ProtocolError:
+                return
+            host.serve(message, buffers)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    conn = remote.Connection(mine, restricted=True)
+    conn.host = host
+    yield conn
+    mine.close()
+    thread.join(timeout=5)
+
+
+PLAIN = [None, True, False, 0, -7, 2**100, 1.5, -0.0, math.inf, -math.inf, "", "naïve 日本 🤖", "\ud800",
+         b"\x00\xff", bytearray(b"ab"), [1, [2, [3]]], (1, (2,)), (), {"a": 1, 2: "b", (3, 4): None}, {1, 2},
+         frozenset({"x"}), 1 + 2j, slice(1, None, -1), Ellipsis, range(2, 9, 3), Path("/tmp/x y.txt"),
+         np.float32(1.25), np.int64(-3), np.bool_(True), np.dtype("<u2"), np.float32, math.sqrt, ValueError]
+
+
+@pytest.mark.parametrize("value", PLAIN, ids=lambda v: type(v).__name__)
+def test_plain_values_cross_unchanged(peer, value):
+    back = peer.request("ping", value)
+    assert type(back) is type(value) and (back == value or back is value), (value, back)
+
+
+def test_nan_crosses(peer):
+    assert math.isnan(peer.request("ping", math.nan))
+
+
+@pytest.mark.parametrize("array", [np.arange(12, dtype=np.float32).reshape(3, 4).T, np.zeros((0, 3), np.int16),
+                                   np.array(5.0), np.array([True, False]), np.array(["ab", "c"]),
+                                   np.arange(6, dtype=">i4")], ids=str)
+def test_arrays_cross_as_copies_with_dtype_and_shape(peer, array):
+    back = peer.request("ping", array)
+    assert back.dtype == array.dtype and back.shape == array.shape and np.array_equal(back, array)
+    assert not np.shares_memory(back, array) and back.flags.writeable
+
+
+def test_object_arrays_cross_element_by_element(peer):
+    array = np.array([1, "a", None], dtype=object)
+    back = peer.request("ping", array)
+    assert back.dtype == object and back.tolist() == [1, "a", None]
+
+
+def test_objects_stay_where_they_live(peer):
+    mod = peer.request("load", 1, "x")
+    c = mod.Counter(3)
+    assert type(c).__name__ == "Counter" and isinstance(c, remote.Proxy)
+    assert c.value == 3 and len(c) == 3 and list(c) == [0, 1, 2]
+    assert c.bump(2) is c and c.value == 5            # the same remote object, the same proxy
+    assert (c + 1).value == 6 and (1 + c).value == 6 and (c + c).value == 10
+    c.value = 7
+    assert c.value == 7 and isinstance(c, mod.Counter) and not isinstance(3, mod.Counter)
+    with c as inside:
+        assert inside is c and c.value == -1
+    assert c.value == -2
+    assert peer.request("ping", c) is c                # sent back, it is the same proxy
+
+
+def test_a_mutable_argument_gets_back_what_the_code_did_to_its_copy(peer):
+    mod = peer.request("load", 1, "x")
+    a = np.arange(4.0)
+    mod.scale_in_place(a, 3)
+    assert a.tolist() == [0.0, 3.0, 6.0, 9.0]          # as if the code had run here
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    assert np.array_equal(mod.draw(rng, 4), twin.integers(0, 1000, 4))
+    assert rng.integers(0, 1000) == twin.integers(0, 1000)  # the generator advanced as the code drew
+
+
+def test_exceptions_keep_their_class_chain_message_and_frames(peer):
+    mod = peer.request("load", 1, "x")
+    with pytest.raises(mod.LearnerError) as info:
+        mod.fail()
+    exc = info.value
+    assert isinstance(exc, KeyError) and type(exc).__name__ == "LearnerError" and str(exc) == "'no such token'"
+    assert any(f[2] == "fail" for f in exc.__remote_frames__)
+    with pytest.raises(TypeError, match="missing"):
+        mod.Counter.bump()
+
+
+def test_a_proxy_is_never_equal_to_plain_data(peer):
+    mod = peer.request("load", 1, "x")
+    agree = mod.agreeable()
+    assert agree != [1, 2] and not (agree == 4) and agree == agree
+
+
+def test_the_code_can_call_back_but_not_reach_into_the_checks(peer):
+    mod = peer.request("load", 1, "x")
+    seen = []
+    assert mod.call_back(lambda x: seen.append(x) or x * 2, 21) == 42 and seen == [21]
+    holder = types.SimpleNamespace(value=1, _secret=2)
+    assert mod.reach(holder, "value") == 1
+    with pytest.raises(PermissionError, match="_secret"):
+        mod.reach(holder, "_secret")
+    with pytest.raises(PermissionError, match="setattr"):
+        mod.change(holder)
+    assert holder.value == 1
+    with pytest.raises(PermissionError):              # the checking side loads nothing for the code
+        peer.perform("load", [1, "x"])
+
+
+def test_released_proxies_free_their_objects(peer):
+    mod = peer.request("load", 1, "x")
+    before = len(peer.host.exports)
+    for i in range(50):
+        mod.Counter(i).value
+    peer.request("ping", None)                          # carries the releases
+    assert len(peer.host.exports) <= before + 2
+
+
+def test_nonsense_on_the_socket_is_a_protocol_error():
+    mine, theirs = remote.socket_pair()
+    conn = remote.Connection(mine, restricted=True)
+    theirs.sendall(struct.pack("<QQ", 1 << 62, 0))
+    with pytest.raises(remote.ProtocolError, match="refused"):
+        conn.receive()
+    theirs.sendall(struct.pack("<QQ", 7, 0) + b"not json")
+    with pytest.raises(remote.ProtocolError, match="not JSON"):
+        conn.receive()
+    theirs.close()
+    with pytest.raises(remote.PeerGone):
+        conn.receive()
