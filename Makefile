@@ -11,7 +11,7 @@ PHASE       ?=
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
-	@echo "  e.g. make grade PHASE=1 [IMPL=solutions] [PRIOR=solutions] [TASK=name] [JSON=out.json] [GRADESCOPE=results.json] [STRICT=1] [VERIFY=1]"
+	@echo "  e.g. make grade PHASE=1 [IMPL=solutions] [PRIOR=solutions] [TASK=name] [JSON=out.json] [GRADESCOPE=results.json] [STRICT=1] [VERIFY=1] [ISOLATE=1]"
 
 # The environment: re-created when pyproject.toml changes. PyTorch (the graders' oracle)
 # is installed first from TORCH_SPEC; set TORCH_INDEX to pick a CPU-only wheel index.
@@ -32,7 +32,7 @@ grade: $(VENV)/.installed  ## grade a phase: make grade PHASE=N
 	@test -n "$(PHASE)" || { echo "Say which phase: make grade PHASE=1"; exit 2; }
 	@$(PY) -m grader $(PHASE) $(if $(IMPL),--impl $(IMPL)) $(if $(PRIOR),--prior $(PRIOR)) \
 		$(if $(TASK),--task $(TASK)) $(if $(JSON),--json $(JSON)) $(if $(GRADESCOPE),--gradescope $(GRADESCOPE)) \
-		$(if $(STRICT),--strict) $(if $(VERIFY),--verify) $(if $(HIDDEN),--hidden $(HIDDEN))
+		$(if $(STRICT),--strict) $(if $(VERIFY),--verify) $(if $(ISOLATE),--isolate) $(if $(HIDDEN),--hidden $(HIDDEN))
 
 train: $(VENV)/.installed  ## train a GPT: make train CONFIG=configs/demo.toml [IMPL=solutions] [SET="lr=1e-3 max_steps=500"] [RESUME=1]
 	@test -n "$(CONFIG)" || { echo "Say which config: make train CONFIG=configs/demo.toml"; exit 2; }
@@ -56,8 +56,8 @@ nbgrader: $(VENV)/.installed-instructor  ## nbgrader in the course folder: make 
 	cd "$(COURSE)" && PATH="$(abspath $(VENV))/bin:$$PATH" "$(abspath $(VENV))/bin/python" -m nbgrader $(ARGS)
 
 TEST_JOBS ?= auto
-mutants: $(VENV)/.installed-instructor  ## the catalogue of learner bugs alone: each must fail its task, named [PHASE=N]
-	SCRATCHGPT_MUTANTS=all $(PY) -m pytest tests/test_mutants.py $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) $(if $(PHASE),-k "p$(shell printf %02d $(PHASE))_")
+mutants: $(VENV)/.installed-instructor  ## the catalogue of learner bugs alone: each must fail its task, named [PHASE=N] [ISOLATE=1]
+	SCRATCHGPT_MUTANTS=all $(if $(ISOLATE),SCRATCHGPT_MUTANTS_ISOLATE=1) $(PY) -m pytest tests/test_mutants.py $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) $(if $(PHASE),-k "p$(shell printf %02d $(PHASE))_")
 
 test: $(VENV)/.installed-instructor  ## the repository's own tests, on every core (TEST_JOBS=1: one process)
 	$(PY) -m pytest $(if $(filter 1,$(TEST_JOBS)),,-n $(TEST_JOBS)) --durations=12

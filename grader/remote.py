@@ -278,7 +278,7 @@ class Connection:
         if isinstance(value, np.ndarray) and _descr(value.dtype):
             buffers.append(np.ascontiguousarray(value).tobytes())
             return {"$": "nd", "dt": _descr(value.dtype), "sh": list(value.shape), "i": len(buffers) - 1,
-                    **self._tracked(value)}
+                    **({"ro": True} if not value.flags.writeable else {}), **self._tracked(value)}
         if isinstance(value, np.ndarray) and value.dtype == object:
             return {"$": "nO", "sh": list(value.shape), "v": [self.encode(v, buffers, d) for v in value.ravel().tolist()]}
         if t is np.random.Generator:
@@ -366,6 +366,8 @@ class Connection:
             if self._track_in is not None and "w" in tree:
                 array = array.copy()
                 self._track_in[int(tree["w"])] = (array, bytes(data))
+            if tree.get("ro"):  # read-only there, read-only here: writing into it fails alike
+                array.flags.writeable = False
             return array
         if tag == "nO":
             shape = tuple(int(n) for n in tree["sh"])

@@ -35,7 +35,7 @@ import pytest
 
 from common import phase_name
 from conftest import ROOT, grade
-from grader import engine
+from grader import engine, isolation
 
 
 def catalogue(kind: str = "MUTANTS") -> list[dict]:
@@ -51,6 +51,8 @@ def catalogue(kind: str = "MUTANTS") -> list[dict]:
 CATALOGUE = catalogue()
 ALTERNATIVES = catalogue("ALTERNATIVES")
 EVERY = os.environ.get("SCRATCHGPT_MUTANTS") == "all"
+# ``make mutants ISOLATE=1``: grade the phases that can be with --isolate (the code in a process of its own).
+ISOLATE = os.environ.get("SCRATCHGPT_MUTANTS_ISOLATE") == "1"
 MUTANTS = [m for m in CATALOGUE if EVERY or zlib.crc32(m["name"].encode()) % 3 == 0]
 
 
@@ -78,7 +80,8 @@ def plant_and_grade(mutant: dict, where) -> tuple[dict, str]:
     assert source.count(mutant["old"]) == 1, \
         f"{mutant['file']}: {mutant['name']}: its 'old' text occurs {source.count(mutant['old'])} times in {mutant['module']}"
     (copy / mutant["module"]).write_text(source.replace(mutant["old"], mutant["new"]))
-    result, report = grade(mutant["phase"], "--impl", str(copy), "--prior", "solutions", "--task", mutant["task"])
+    isolated = ["--isolate"] if ISOLATE and mutant["phase"] in isolation.READY else []
+    result, report = grade(mutant["phase"], "--impl", str(copy), "--prior", "solutions", "--task", mutant["task"], *isolated)
     (task,) = [t for t in result["tasks"] if t["name"] == mutant["task"]]
     return task, report
 

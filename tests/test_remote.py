@@ -135,6 +135,12 @@ def test_arrays_cross_as_copies_with_dtype_and_shape(peer, array):
     assert not np.shares_memory(back, array) and back.flags.writeable
 
 
+def test_a_read_only_array_stays_read_only(peer):
+    array = np.arange(3)
+    array.flags.writeable = False
+    assert not peer.request("ping", array).flags.writeable
+
+
 def test_object_arrays_cross_element_by_element(peer):
     array = np.array([1, "a", None], dtype=object)
     back = peer.request("ping", array)
