@@ -7,11 +7,18 @@ process (:mod:`grader.host`) that the checking process starts and talks to throu
 (an attribute, a call, ``+``, ``len``, ``with``) becomes a request to the host.
 
 Values cross the socket as plain data, never pickle: ``None``, bools, numbers, strings, bytes,
-lists, tuples, dicts, sets, slices, NumPy arrays, scalars and dtypes are copied; classes and
+lists, tuples, dicts, sets, slices, paths, NumPy scalars and dtypes are copied; classes and
 functions of NumPy, ``math`` and the built-ins are named and looked up on the other side; any
 other object stays where it lives and the other side gets a :class:`Proxy` of it. A proxy of a
 learner's object is never equal to plain data, so an ``__eq__`` that says yes to everything
 cannot pass a comparison with an expected value.
+
+NumPy arrays are *mirrored*: each side holds a copy, the same object every time the array
+crosses, and every message brings the other side's copies up to date. An array the code keeps,
+writes into or returns as a view of its state then behaves as it would in one process, and the
+checks that catch aliasing bugs still catch them. A NumPy ``Generator`` handed to the code
+comes back having advanced as far as the code drew from it. ``np.errstate`` around a call holds
+where the code runs.
 
 The connection is symmetric, so that learner code can call back into objects a check hands it (a
 NumPy ``Generator``, a callback). The checking side serves such calls under a narrow policy
@@ -45,6 +52,9 @@ import numpy as np
 MAX_FRAME = 1 << 30       # bytes in one message: a larger one is refused as a protocol error
 MAX_DEPTH = 64            # nesting of containers in one value
 SHARED_MODULES = ("builtins", "math", "operator", "numpy", "numpy.random", "numpy.linalg", "numpy.fft")
+
+
+_DEFAULT_ERRORS = np.geterr()
 
 
 class ProtocolError(RuntimeError):
@@ -207,19 +217,27 @@ def _descr(dtype: np.dtype) -> str | None:
     return None if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None else dtype.str
 
 
-def _changed(obj, before) -> bool:
-    if isinstance(obj, np.ndarray):
-        return obj.tobytes() != before
-    return obj.bit_generator.state != before
+def _changed(rng, before) -> bool:
+    return rng.bit_generator.state != before
 
 
 def _write_back(original, value) -> None:
-    """Give ``original`` (sent as a copy) what the other side did to its copy."""
-    if isinstance(original, np.ndarray) and isinstance(value, np.ndarray):
-        if original.flags.writeable and original.shape == value.shape:
-            original[...] = value
-    elif isinstance(original, np.random.Generator) and isinstance(value, np.random.Generator):
+    """Give a generator sent as a copy the state the other side's copy reached."""
+    if isinstance(original, np.random.Generator) and isinstance(value, np.random.Generator):
         original.bit_generator.state = value.bit_generator.state
+
+
+def _assign(array: np.ndarray, contents: np.ndarray) -> None:
+    """Write the other side's contents into a mirrored array, read-only or not (it is the same array there)."""
+    if array.flags.writeable:
+        array[...] = contents
+        return
+    try:
+        array.flags.writeable = True
+    except ValueError:  # a view of memory that cannot be written (a read-only map): leave it
+        return
+    array[...] = contents
+    array.flags.writeable = False
 
 
 class Connection:
@@ -241,6 +259,11 @@ class Connection:
         self.on_gone = None              # called, then PeerGone raised, when the other side is gone
         self.on_broken = None            # called with the ProtocolError when the other side sent nonsense
         self.extra: dict = {}            # further operations this side serves, by name
+        self.mirrors: dict[int, list] = {}    # mirror id -> [weak reference to an array, bytes the other side holds]
+        self.mirror_of: dict[int, int] = {}   # id(array) -> mirror id
+        self.dead_mirrors: list[int] = []     # mirror ids whose array died here: the other side forgets them
+        self.next_mirror = 1
+        self._syncing = False
         self._track_out: list | None = None  # mutable arguments of the request being encoded
         self._track_in: dict | None = None   # mutable arguments of the request being decoded: w -> (copy, before)
 
@@ -276,9 +299,10 @@ class Connection:
         if value is Ellipsis:
             return {"$": "..."}
         if isinstance(value, np.ndarray) and _descr(value.dtype):
-            buffers.append(np.ascontiguousarray(value).tobytes())
+            data = np.ascontiguousarray(value).tobytes()
+            buffers.append(data)
             return {"$": "nd", "dt": _descr(value.dtype), "sh": list(value.shape), "i": len(buffers) - 1,
-                    **({"ro": True} if not value.flags.writeable else {}), **self._tracked(value)}
+                    "m": self._mirror(value, data), **({"ro": True} if not value.flags.writeable else {})}
         if isinstance(value, np.ndarray) and value.dtype == object:
             return {"$": "nO", "sh": list(value.shape), "v": [self.encode(v, buffers, d) for v in value.ravel().tolist()]}
         if t is np.random.Generator:
@@ -309,6 +333,71 @@ class Connection:
         if shared:
             return {"$": "g", "m": shared[0], "q": shared[1]}
         return {"$": "o", "h": self._export(value), "m": getattr(t, "__module__", "?"), "q": t.__qualname__}
+
+    # Mirrors. An array is *owned* by the side where it first existed (its id's parity says which);
+    # the other side holds a copy. ``entry = [weak reference, bytes the other side holds, count,
+    # strong reference while the other side holds a copy]``:
+    # for an owned array, how many times it was sent and not yet reported gone; for a copy, how
+    # many times it was received. When a copy dies, its side reports ``[id, count]`` ("gone"); when
+    # both counts agree the other side holds no copy and stops sending changes. When an owned array
+    # dies, its side reports the id ("unmirror") and the copy there lives on, unlinked.
+
+    def _owns(self, mid: int) -> bool:
+        return mid % 2 == (0 if self.restricted else 1)
+
+    def _mirror(self, array: np.ndarray, data: bytes) -> int:
+        """The mirror id of ``array`` (assigned on its first crossing); ``data`` is what the other side now holds."""
+        mid = self.mirror_of.get(id(array))
+        entry = self.mirrors.get(mid) if mid is not None else None
+        if entry is None or entry[0]() is not array:
+            mid = 2 * self.next_mirror + (0 if self.restricted else 1)  # each side names its own arrays apart
+            self.next_mirror += 1
+            entry = self._adopt(array, mid, data, 0)
+        entry[1] = data
+        if self._owns(mid) and not self._syncing:
+            entry[2] += 1
+            entry[3] = array   # kept alive while the other side holds a copy, as that side's reference would
+        return mid
+
+    def _adopt(self, array: np.ndarray, mid: int, data: bytes, count: int) -> list:
+        old = self.mirrors.get(mid)
+        if old is not None and old[0]() is not None:
+            self.mirror_of.pop(id(old[0]()), None)
+        dead, owned = self.dead_mirrors, self._owns(mid)
+
+        def died(ref, mid=mid):
+            entry = self.mirrors.get(mid)
+            if entry is not None and entry[0] is ref:
+                del self.mirrors[mid]
+                dead.append(mid if owned else [mid, entry[2]])
+
+        entry = self.mirrors[mid] = [weakref.ref(array, died), data, count, None]
+        self.mirror_of[id(array)] = mid
+        return entry
+
+    def _changes(self) -> list:
+        """``[mid, array]`` for each mirrored array whose contents changed here since the other side last saw them."""
+        out = []
+        for mid, entry in list(self.mirrors.items()):
+            array = entry[0]()
+            if array is None or (self._owns(mid) and entry[2] <= 0):
+                continue
+            if np.ascontiguousarray(array).tobytes() != entry[1]:
+                out.append([mid, array])
+        return out
+
+    def _forget_mirrors(self, notes: list) -> None:
+        for note in notes:
+            if isinstance(note, list):          # a copy there died: [mid, times it was received]
+                entry = self.mirrors.get(note[0])
+                if entry is not None and self._owns(note[0]):
+                    entry[2] -= int(note[1])
+                    if entry[2] <= 0:
+                        entry[3] = None
+            else:                               # the array there died: our copy lives on, unlinked
+                entry = self.mirrors.pop(note, None)
+                if entry is not None and entry[0]() is not None:
+                    self.mirror_of.pop(id(entry[0]()), None)
 
     def _tracked(self, value) -> dict:
         """While a request's arguments are encoded: note a mutable value the other side gets a copy of, so
@@ -362,12 +451,23 @@ class Connection:
             data = buffers[tree["i"]]
             if dtype.itemsize * math.prod(shape) != len(data):
                 raise ProtocolError(f"an array of shape {shape} and dtype {dtype} cannot hold {len(data)} bytes")
-            array = np.frombuffer(data, dtype=dtype).reshape(shape)
-            if self._track_in is not None and "w" in tree:
-                array = array.copy()
-                self._track_in[int(tree["w"])] = (array, bytes(data))
+            mid = tree.get("m")
+            known = self.mirrors.get(mid) if isinstance(mid, int) else None
+            array = known[0]() if known is not None else None
+            if array is not None and array.shape == shape and array.dtype == dtype:
+                if bytes(data) != known[1]:   # the same array as before: it takes the other side's contents
+                    _assign(array, np.frombuffer(data, dtype=dtype).reshape(shape))
+                    known[1] = bytes(data)
+                if not self._owns(mid) and not self._syncing:
+                    known[2] += 1
+                return array
+            if self._syncing:                 # a change to an array this side no longer holds
+                return None
+            array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()  # owns its memory, as the original did
             if tree.get("ro"):  # read-only there, read-only here: writing into it fails alike
                 array.flags.writeable = False
+            if isinstance(mid, int) and not self._owns(mid):
+                self._adopt(array, mid, bytes(data), 1)
             return array
         if tag == "nO":
             shape = tuple(int(n) for n in tree["sh"])
@@ -429,7 +529,17 @@ class Connection:
         buffers: list = []
         self._track_out = track
         try:
-            message = {k: (self.encode(v, buffers) if k in ("args", "value", "back") else v) for k, v in message.items()}
+            changes = self._changes()   # arrays that changed here since they crossed: the other side's copies follow
+            if self.dead_mirrors:
+                message["unmirror"], self.dead_mirrors[:] = list(self.dead_mirrors), []
+            if changes:
+                self._syncing = True   # a change is not a new copy: it does not count as a sending
+                try:
+                    message["sync"] = self.encode(changes, buffers)
+                finally:
+                    self._syncing = False
+            message = {k: (self.encode(v, buffers) if k in ("args", "value", "back") else v)
+                       for k, v in message.items()}
         finally:
             self._track_out = None
         head = json.dumps(message, allow_nan=False).encode()
@@ -477,6 +587,13 @@ class Connection:
             buffers.append(self._read(size))
         if not isinstance(message, dict):
             raise ProtocolError("a message that is not a JSON object")
+        self._forget_mirrors(message.get("unmirror") or [])
+        if message.get("sync"):
+            self._syncing = True
+            try:
+                self.decode(message["sync"], buffers)  # each array decodes into the mirror it names
+            finally:
+                self._syncing = False
         for h, n in message.get("release") or ():
             entry = self.exports.get(h)
             if entry is not None:
@@ -492,7 +609,11 @@ class Connection:
         self.next_id += 1
         released, self.released = self.released, []
         sent: list = []
-        self.send({"kind": "request", "id": rid, "op": op, "args": list(args), "release": released}, track=sent)
+        message = {"kind": "request", "id": rid, "op": op, "args": list(args), "release": released}
+        errors = np.geterr()
+        if errors != _DEFAULT_ERRORS:   # np.errstate around a call holds on the other side too
+            message["errstate"] = errors
+        self.send(message, track=sent)
         while True:
             try:
                 message, buffers = self.receive()
@@ -523,7 +644,12 @@ class Connection:
                 args = self.decode(message.get("args"), buffers)
             finally:
                 self._track_in = None
-            value = self.perform(str(message.get("op")), args)
+            errors = message.get("errstate")
+            if isinstance(errors, dict):
+                with np.errstate(**{k: v for k, v in errors.items() if k in _DEFAULT_ERRORS}):
+                    value = self.perform(str(message.get("op")), args)
+            else:
+                value = self.perform(str(message.get("op")), args)
             reply = {"kind": "reply", "id": rid, "value": value}
         except BaseException as exc:  # noqa: BLE001 - whatever the code raised goes back as data
             reply = {"kind": "reply", "id": rid, "error": _exception_record(exc)}

@@ -129,10 +129,27 @@ def test_nan_crosses(peer):
 @pytest.mark.parametrize("array", [np.arange(12, dtype=np.float32).reshape(3, 4).T, np.zeros((0, 3), np.int16),
                                    np.array(5.0), np.array([True, False]), np.array(["ab", "c"]),
                                    np.arange(6, dtype=">i4")], ids=str)
-def test_arrays_cross_as_copies_with_dtype_and_shape(peer, array):
-    back = peer.request("ping", array)
-    assert back.dtype == array.dtype and back.shape == array.shape and np.array_equal(back, array)
-    assert not np.shares_memory(back, array) and back.flags.writeable
+def test_arrays_cross_with_dtype_shape_and_identity(peer, array):
+    there = peer.request("call", np.copy, (array,), {})       # a new array made on the other side
+    assert there.dtype == array.dtype and there.shape == array.shape and np.array_equal(there, array)
+    assert not np.shares_memory(there, array) and there.flags.writeable
+    assert peer.request("ping", array) is array and peer.request("ping", there) is there
+
+
+def test_an_array_is_one_array_on_both_sides(peer):
+    """Arrays are mirrored: each side holds a copy, the same object every time it crosses, and each
+    message brings the other side's copies up to date, so that aliasing behaves as in one process."""
+    mod = peer.request("load", 1, "x")
+    a = np.zeros(3)
+    box = mod.Counter(0)
+    box.value = a                                            # the code keeps the caller's array
+    a[0] = 5.0                                               # ... which the caller then changes
+    assert box.value is a and a[0] == 5.0
+    assert mod.reach(box, "value")[0] == 5.0                 # the code's copy followed
+    mod.scale_in_place(box.value, 2)                         # the code changes its copy in place
+    assert a.tolist() == [10.0, 0.0, 0.0]
+    twice = mod.call_back(lambda x: [x, x], mod.Counter(1))  # one object there, one here
+    assert twice[0] is twice[1]
 
 
 def test_a_read_only_array_stays_read_only(peer):
@@ -162,7 +179,7 @@ def test_objects_stay_where_they_live(peer):
     assert peer.request("ping", c) is c                # sent back, it is the same proxy
 
 
-def test_a_mutable_argument_gets_back_what_the_code_did_to_its_copy(peer):
+def test_a_mutable_argument_gets_back_what_the_code_did_to_it(peer):
     mod = peer.request("load", 1, "x")
     a = np.arange(4.0)
     mod.scale_in_place(a, 3)
@@ -202,6 +219,35 @@ def test_the_code_can_call_back_but_not_reach_into_the_checks(peer):
     assert holder.value == 1
     with pytest.raises(PermissionError):              # the checking side loads nothing for the code
         peer.perform("load", [1, "x"])
+
+
+def overflow():
+    return np.exp(np.array([1000.0]))
+
+
+def fresh(n):
+    return np.full(n, 7.0)
+
+
+LEARNER.overflow, LEARNER.fresh = overflow, fresh
+
+
+def test_errstate_around_a_call_holds_where_the_code_runs(peer):
+    mod = peer.request("load", 1, "x")
+    with np.errstate(over="raise"):
+        with pytest.raises(FloatingPointError):
+            mod.overflow()
+    with np.errstate(over="ignore"):
+        assert np.isinf(mod.overflow()[0])
+
+
+def test_arrays_the_checks_drop_are_let_go_where_the_code_runs(peer):
+    mod = peer.request("load", 1, "x")
+    for n in range(40):
+        assert mod.fresh(n).sum() == 7.0 * n
+    peer.request("ping", None)
+    held = [m for m, entry in peer.host.mirrors.items() if entry[3] is not None]
+    assert len(held) <= 2, held
 
 
 def test_released_proxies_free_their_objects(peer):
