@@ -217,16 +217,6 @@ def _descr(dtype: np.dtype) -> str | None:
     return None if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None else dtype.str
 
 
-def _changed(rng, before) -> bool:
-    return rng.bit_generator.state != before
-
-
-def _write_back(original, value) -> None:
-    """Give a generator sent as a copy the state the other side's copy reached."""
-    if isinstance(original, np.random.Generator) and isinstance(value, np.random.Generator):
-        original.bit_generator.state = value.bit_generator.state
-
-
 def _assign(array: np.ndarray, contents: np.ndarray) -> None:
     """Write the other side's contents into a mirrored array, read-only or not (it is the same array there)."""
     if array.flags.writeable:
@@ -264,8 +254,9 @@ class Connection:
         self.dead_mirrors: list[int] = []     # mirror ids whose array died here: the other side forgets them
         self.next_mirror = 1
         self._syncing = False
-        self._track_out: list | None = None  # mutable arguments of the request being encoded
-        self._track_in: dict | None = None   # mutable arguments of the request being decoded: w -> (copy, before)
+        self.rngs: dict[int, list] = {}       # generator id -> [generator, state the other side holds, count]
+        self.rng_of: dict[int, int] = {}      # id(generator) -> generator id
+        self.gone_rngs: list = []             # generator notes for the other side, as for arrays
 
     # ------------------------------------------------------------ values
 
@@ -306,13 +297,9 @@ class Connection:
         if isinstance(value, np.ndarray) and value.dtype == object:
             return {"$": "nO", "sh": list(value.shape), "v": [self.encode(v, buffers, d) for v in value.ravel().tolist()]}
         if t is np.random.Generator:
-            bits, track = value.bit_generator, self._track_out
-            self._track_out = None
-            try:
-                state = self.encode(bits.state, buffers, d)
-            finally:
-                self._track_out = track
-            return {"$": "rng", "bg": type(bits).__name__, "st": state, **self._tracked(value)}
+            bits = value.bit_generator
+            return {"$": "rng", "bg": type(bits).__name__, "st": self.encode(bits.state, buffers, d),
+                    "g": self._mirror_rng(value)}
         if isinstance(value, np.generic) and _descr(value.dtype):
             buffers.append(value.tobytes())
             return {"$": "ns", "dt": _descr(value.dtype), "i": len(buffers) - 1}
@@ -399,13 +386,54 @@ class Connection:
                 if entry is not None and entry[0]() is not None:
                     self.mirror_of.pop(id(entry[0]()), None)
 
-    def _tracked(self, value) -> dict:
-        """While a request's arguments are encoded: note a mutable value the other side gets a copy of, so
-        that what the code there does to it (an array written into, a generator drawn from) comes back."""
-        if self._track_out is None:
-            return {}
-        self._track_out.append(value)
-        return {"w": len(self._track_out) - 1}
+    # Generators are mirrored the same way, with their state in place of contents. They cannot be
+    # weakly referenced, so both sides hold them; a copy counts as dead when its entry here holds
+    # the last reference to it.
+
+    def _mirror_rng(self, rng) -> int:
+        gid = self.rng_of.get(id(rng))
+        entry = self.rngs.get(gid) if gid is not None else None
+        if entry is None or entry[0] is not rng:
+            gid = 2 * self.next_mirror + (0 if self.restricted else 1)
+            self.next_mirror += 1
+            entry = self.rngs[gid] = [rng, None, 0]
+            self.rng_of[id(rng)] = gid
+        entry[1] = rng.bit_generator.state
+        if self._owns(gid) and not self._syncing:
+            entry[2] += 1
+        return gid
+
+    def _rng_changes(self) -> list:
+        out = []
+        for gid, entry in list(self.rngs.items()):
+            rng, held, count = entry
+            if not self._owns(gid) and sys.getrefcount(rng) <= 3:  # this entry, `rng` and the call's argument
+                del self.rngs[gid]
+                self.rng_of.pop(id(rng), None)
+                self.gone_rngs.append([gid, count])
+                continue
+            if self._owns(gid) and count <= 0:
+                del self.rngs[gid]
+                self.rng_of.pop(id(rng), None)
+                continue
+            state = rng.bit_generator.state
+            if state != held:
+                entry[1] = state
+                out.append([gid, state])
+        return out
+
+    def _forget_rngs(self, notes: list) -> None:
+        for gid, count in notes:
+            entry = self.rngs.get(gid)
+            if entry is not None and self._owns(gid):
+                entry[2] -= int(count)
+
+    def _apply_rngs(self, changes: list) -> None:
+        for gid, state in changes:
+            entry = self.rngs.get(gid)
+            if entry is not None:
+                entry[0].bit_generator.state = state
+                entry[1] = entry[0].bit_generator.state
 
     def _export(self, value) -> int:
         h = self.handle_of.get(id(value))
@@ -481,11 +509,21 @@ class Connection:
             bits = getattr(np.random, str(tree["bg"]), None)
             if not (isinstance(bits, type) and issubclass(bits, np.random.BitGenerator)):
                 raise ProtocolError(f"unknown bit generator {tree['bg']!r}")
+            state, gid = self.decode(tree["st"], buffers), tree.get("g")
+            entry = self.rngs.get(gid) if isinstance(gid, int) else None
+            if entry is not None and type(entry[0].bit_generator) is bits:
+                if entry[0].bit_generator.state != state:
+                    entry[0].bit_generator.state = state
+                entry[1] = entry[0].bit_generator.state
+                if not self._owns(gid):
+                    entry[2] += 1
+                return entry[0]
             bits = bits()
-            bits.state = self.decode(tree["st"], buffers)
+            bits.state = state
             rng = np.random.Generator(bits)
-            if self._track_in is not None and "w" in tree:
-                self._track_in[int(tree["w"])] = (rng, bits.state)
+            if isinstance(gid, int) and not self._owns(gid):
+                self.rngs[gid] = [rng, bits.state, 1]
+                self.rng_of[id(rng)] = gid
             return rng
         if tag == "ns":
             return np.frombuffer(buffers[tree["i"]], dtype=np.dtype(tree["dt"]))[0].copy()
@@ -525,23 +563,24 @@ class Connection:
 
     # ------------------------------------------------------------ messages
 
-    def send(self, message: dict, track: list | None = None) -> None:
+    def send(self, message: dict) -> None:
         buffers: list = []
-        self._track_out = track
-        try:
-            changes = self._changes()   # arrays that changed here since they crossed: the other side's copies follow
-            if self.dead_mirrors:
-                message["unmirror"], self.dead_mirrors[:] = list(self.dead_mirrors), []
-            if changes:
-                self._syncing = True   # a change is not a new copy: it does not count as a sending
-                try:
-                    message["sync"] = self.encode(changes, buffers)
-                finally:
-                    self._syncing = False
-            message = {k: (self.encode(v, buffers) if k in ("args", "value", "back") else v)
-                       for k, v in message.items()}
-        finally:
-            self._track_out = None
+        changes = self._changes()   # arrays that changed here since they crossed: the other side's copies follow
+        drawn = self._rng_changes()  # generators drawn from here: the other side's copies follow
+        if drawn:
+            message["rsync"] = drawn
+        if self.gone_rngs:
+            message["rgone"], self.gone_rngs[:] = list(self.gone_rngs), []
+        if self.dead_mirrors:
+            message["unmirror"], self.dead_mirrors[:] = list(self.dead_mirrors), []
+        if changes:
+            self._syncing = True   # a change is not a new copy: it does not count as a sending
+            try:
+                message["sync"] = self.encode(changes, buffers)
+            finally:
+                self._syncing = False
+        message = {k: (self.encode(v, buffers) if k in ("args", "value", "rsync") else v)
+                   for k, v in message.items()}
         head = json.dumps(message, allow_nan=False).encode()
         parts = [struct.pack("<QQ", len(head), len(buffers)), head]
         for b in buffers:
@@ -588,6 +627,9 @@ class Connection:
         if not isinstance(message, dict):
             raise ProtocolError("a message that is not a JSON object")
         self._forget_mirrors(message.get("unmirror") or [])
+        self._forget_rngs(message.get("rgone") or [])
+        if message.get("rsync"):
+            self._apply_rngs(self.decode(message["rsync"], buffers))
         if message.get("sync"):
             self._syncing = True
             try:
@@ -608,12 +650,11 @@ class Connection:
         rid = self.next_id
         self.next_id += 1
         released, self.released = self.released, []
-        sent: list = []
         message = {"kind": "request", "id": rid, "op": op, "args": list(args), "release": released}
         errors = np.geterr()
         if errors != _DEFAULT_ERRORS:   # np.errstate around a call holds on the other side too
             message["errstate"] = errors
-        self.send(message, track=sent)
+        self.send(message)
         while True:
             try:
                 message, buffers = self.receive()
@@ -628,8 +669,6 @@ class Connection:
                 continue
             if message.get("kind") != "reply" or message.get("id") != rid:
                 raise ProtocolError(f"expected the answer to request {rid}, got {str(message)[:200]}")
-            for w, value in self.decode(message.get("back") or [], buffers):
-                _write_back(sent[w], value)
             if "error" in message:
                 raise _exception_from(message["error"])
             return self.decode(message.get("value"), buffers)
@@ -637,13 +676,8 @@ class Connection:
     def serve(self, message: dict, buffers: list) -> None:
         """Perform one request of the other side and answer it (with the value, or the exception)."""
         rid = message.get("id")
-        received: dict = {}
         try:
-            self._track_in = received
-            try:
-                args = self.decode(message.get("args"), buffers)
-            finally:
-                self._track_in = None
+            args = self.decode(message.get("args"), buffers)
             errors = message.get("errstate")
             if isinstance(errors, dict):
                 with np.errstate(**{k: v for k, v in errors.items() if k in _DEFAULT_ERRORS}):
@@ -653,13 +687,10 @@ class Connection:
             reply = {"kind": "reply", "id": rid, "value": value}
         except BaseException as exc:  # noqa: BLE001 - whatever the code raised goes back as data
             reply = {"kind": "reply", "id": rid, "error": _exception_record(exc)}
-        back = [[w, obj] for w, (obj, before) in received.items() if _changed(obj, before)]
-        if back:
-            reply["back"] = back
         try:
             self.send(reply)
         except (TypeError, ValueError, RecursionError) as exc:
-            self.send({"kind": "reply", "id": rid, "error": _exception_record(exc), "back": back})
+            self.send({"kind": "reply", "id": rid, "error": _exception_record(exc)})
 
     def perform(self, op: str, args: list):
         if op in self.extra:

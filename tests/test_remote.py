@@ -229,7 +229,28 @@ def fresh(n):
     return np.full(n, 7.0)
 
 
-LEARNER.overflow, LEARNER.fresh = overflow, fresh
+KEPT: list = []
+
+
+def keep(rng):
+    KEPT[:] = [rng]
+
+
+def draw_kept(n):
+    return KEPT[0].integers(0, 1000, n)
+
+
+LEARNER.overflow, LEARNER.fresh, LEARNER.keep, LEARNER.draw_kept = overflow, fresh, keep, draw_kept
+
+
+def test_a_generator_the_code_keeps_stays_one_generator(peer):
+    """A generator kept by the code and drawn from later, on either side, is one stream of numbers."""
+    mod = peer.request("load", 1, "x")
+    rng, twin = np.random.default_rng(3), np.random.default_rng(3)
+    mod.keep(rng)
+    assert rng.integers(0, 1000) == twin.integers(0, 1000)          # drawn here ...
+    assert np.array_equal(mod.draw_kept(3), twin.integers(0, 1000, 3))  # ... then there, where it went on
+    assert rng.integers(0, 1000) == twin.integers(0, 1000)          # ... and here again
 
 
 def test_errstate_around_a_call_holds_where_the_code_runs(peer):
