@@ -86,3 +86,39 @@ def shares_data(a, b) -> bool:
     """Whether Tensors (or arrays) ``a`` and ``b`` hold the same memory: asked where they live, since
     an array read through a proxy is a copy."""
     return bool(np.shares_memory(getattr(a, "data", a), getattr(b, "data", b)))
+
+
+def set_lrs(optimizer, lrs) -> None:
+    """Set ``optimizer.param_groups[j]["lr"] = lrs[j]``, in the optimizer's own dicts, as a schedule does."""
+    for group, lr in zip(optimizer.param_groups, lrs):
+        group["lr"] = lr
+
+
+class SpyOptimizer:
+    """Plain SGD (``p -= lr * grad``) in two groups (the first parameter alone, then the rest) that
+    records what it was handed: the ``lr`` of each group and a copy of every gradient at each
+    ``step``, and each ``zero_grad``."""
+
+    def __init__(self, params, lr: float = 0.123):
+        params = list(params)
+        self.param_groups = [{"params": params[:1], "lr": lr, "weight_decay": 0.0},
+                             {"params": params[1:], "lr": lr / 2, "weight_decay": 0.0}]
+        self.events: list[tuple] = []
+
+    def zero_grad(self):
+        self.events.append(("zero_grad",))
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None
+
+    def step(self):
+        grads = [None if p.grad is None else np.array(p.grad, copy=True)
+                 for group in self.param_groups for p in group["params"]]
+        self.events.append(("step", [g["lr"] for g in self.param_groups], grads))
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.data = p.data - group["lr"] * p.grad
+
+    def steps(self) -> list:
+        return [e for e in self.events if e[0] == "step"]

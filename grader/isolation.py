@@ -23,11 +23,10 @@ import time
 from grader import remote
 
 # Phases whose graders run isolated: they reach the code under test only through load(), patch
-# libraries through under_test(), and build models on the learner's classes through common/toys.py.
-READY = frozenset({1, 2, 4, 5, 7})
+# libraries and build objects that must live beside the code (models on the learner's classes, a spy
+# optimizer, stand-in tokenizers, memory measurements) through under_test().
+READY = frozenset({1, 2, 3, 4, 5, 6, 7})
 NOT_READY = {
-    3: "its streaming and memory checks (tracemalloc) measure the checking process, not the code's",
-    6: "its checks of memory maps, gradient arrays' identity and its own models still need the code's process",
     8: "its CPU stand-in for a GPU is installed in the checking process, not in the code's",
     9: "its CPU stand-in for a GPU and its memory measurements are in the checking process, not in the code's",
     10: "the code returns PyTorch modules, which cannot cross between processes as plain data",

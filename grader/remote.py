@@ -37,6 +37,7 @@ import copy
 import importlib
 import json
 import math
+import mmap
 import operator
 import os
 import socket
@@ -107,7 +108,15 @@ def _shared_name(value) -> tuple[str, str] | None:
     return (module, qualname) if found is value else None
 
 
+_resolved: dict[tuple[str, str], object] = {}
+
+
 def _resolve(module: str, qualname: str):
+    """The object named ``module.qualname``, as it was the first time it was looked up here: a check
+    that patches ``np.random.default_rng`` where the code runs, then puts it back, names it by this."""
+    key = (module, qualname)
+    if key in _resolved:
+        return _resolved[key]
     if module not in SHARED_MODULES and not module.startswith("numpy."):
         raise ProtocolError(f"{module} is not a module both sides share")
     obj = importlib.import_module(module)
@@ -115,6 +124,8 @@ def _resolve(module: str, qualname: str):
         if part.startswith("_") and part not in ("_NoValue",):
             raise ProtocolError(f"refusing private name {qualname!r} of {module}")
         obj = getattr(obj, part)
+    if not isinstance(obj, Proxy):
+        _resolved[key] = obj
     return obj
 
 
@@ -217,6 +228,19 @@ def _descr(dtype: np.dtype) -> str | None:
     return None if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None else dtype.str
 
 
+def _mapped(array: np.memmap) -> tuple[str, int, str] | None:
+    """``(file, byte offset in it, mode)`` of a C-contiguous, non-empty memory map; None otherwise."""
+    mm, name = getattr(array, "_mmap", None), getattr(array, "filename", None)
+    if mm is None or not name or not array.size or not array.flags.c_contiguous:
+        return None
+    try:
+        start = np.frombuffer(mm, dtype=np.uint8).ctypes.data
+    except (TypeError, ValueError):
+        return None
+    first = array.offset - array.offset % mmap.ALLOCATIONGRANULARITY  # where the map begins in the file
+    return str(name), first + array.ctypes.data - start, str(array.mode)
+
+
 def _assign(array: np.ndarray, contents: np.ndarray) -> None:
     """Write the other side's contents into a mirrored array, read-only or not (it is the same array there)."""
     if array.flags.writeable:
@@ -254,6 +278,8 @@ class Connection:
         self.dead_mirrors: list[int] = []     # mirror ids whose array died here: the other side forgets them
         self.next_mirror = 1
         self._syncing = False
+        self._recent: list = []  # copies received since this side last sent: written into and dropped at
+        #                          once (``model.w.data[3] = inf``), their change must still go back
         self.rngs: dict[int, list] = {}       # generator id -> [generator, state the other side holds, count]
         self.rng_of: dict[int, int] = {}      # id(generator) -> generator id
         self.gone_rngs: list = []             # generator notes for the other side, as for arrays
@@ -289,6 +315,11 @@ class Connection:
             return {"$": "r", "v": [value.start, value.stop, value.step]}
         if value is Ellipsis:
             return {"$": "..."}
+        if isinstance(value, np.memmap) and _descr(value.dtype):
+            where = _mapped(value)
+            if where is not None:  # a map of a file: the other side maps the same bytes of the same file
+                return {"$": "mm", "f": where[0], "o": where[1], "mode": where[2], "dt": _descr(value.dtype),
+                        "sh": list(value.shape)}
         if isinstance(value, np.ndarray) and _descr(value.dtype):
             data = np.ascontiguousarray(value).tobytes()
             buffers.append(data)
@@ -496,7 +527,12 @@ class Connection:
                 array.flags.writeable = False
             if isinstance(mid, int) and not self._owns(mid):
                 self._adopt(array, mid, bytes(data), 1)
+                self._recent.append(array)
             return array
+        if tag == "mm":
+            mode = {"r": "r", "c": "c"}.get(tree.get("mode"), "r+")
+            return np.memmap(str(tree["f"]), dtype=np.dtype(tree["dt"]), mode=mode, offset=int(tree["o"]),
+                             shape=tuple(int(n) for n in tree["sh"]))
         if tag == "nO":
             shape = tuple(int(n) for n in tree["sh"])
             items = [self.decode(x, buffers) for x in v]
@@ -566,6 +602,7 @@ class Connection:
     def send(self, message: dict) -> None:
         buffers: list = []
         changes = self._changes()   # arrays that changed here since they crossed: the other side's copies follow
+        self._recent = []
         drawn = self._rng_changes()  # generators drawn from here: the other side's copies follow
         if drawn:
             message["rsync"] = drawn

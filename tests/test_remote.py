@@ -148,6 +148,9 @@ def test_an_array_is_one_array_on_both_sides(peer):
     assert mod.reach(box, "value")[0] == 5.0                 # the code's copy followed
     mod.scale_in_place(box.value, 2)                         # the code changes its copy in place
     assert a.tolist() == [10.0, 0.0, 0.0]
+    box.value = np.zeros(2)
+    box.value[1] = 4.0                                       # a copy written into and dropped at once
+    assert mod.reach(box, "value").tolist() == [0.0, 4.0]
     twice = mod.call_back(lambda x: [x, x], mod.Counter(1))  # one object there, one here
     assert twice[0] is twice[1]
 
@@ -156,6 +159,15 @@ def test_a_read_only_array_stays_read_only(peer):
     array = np.arange(3)
     array.flags.writeable = False
     assert not peer.request("ping", array).flags.writeable
+
+
+def test_a_memory_map_crosses_as_a_map_of_the_same_file(peer, tmp_path):
+    path = tmp_path / "ids.bin"
+    np.arange(100, dtype="<u2").tofile(path)
+    whole = np.memmap(path, dtype="<u2", mode="r")
+    for m in (whole, whole[37:90]):
+        back = peer.request("call", lambda x: x, (m,), {})
+        assert isinstance(back, np.memmap) and back.tolist() == m.tolist() and not back.flags.writeable
 
 
 def test_object_arrays_cross_element_by_element(peer):

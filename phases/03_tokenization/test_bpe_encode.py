@@ -7,13 +7,11 @@ not depend on your vocab_files.py.
 
 from __future__ import annotations
 
-import itertools
 import random
-import tracemalloc
 
 import numpy as np
 
-from common import load
+from common import load, under_test
 from common.checks import assert_equal, calling, require
 from grader import task
 
@@ -22,6 +20,11 @@ ENCODE_HINT = ("where the token boundaries differ, the pre-tokens differ: split 
                "GPT2_PATTERN unchanged with the regex module (not re); where the boundaries agree but the tokens differ, "
                "the merge order is wrong: in each pre-token merge the adjacent pair of lowest rank (the merge learned "
                "first), and repeat until no adjacent pair is a merge")
+
+
+def drain(ids) -> list:
+    """list(ids), taken where the code under test runs: one request, not one per id, in isolated grading."""
+    return under_test("common.stand_ins").drain(ids)
 
 
 def bpe():
@@ -283,7 +286,7 @@ def test_bpe_encode_iterable(oracle, tmp_path):
             what = (f"list(encode_iterable([{'<' + str(len(prefix)) + ' characters> + ' if head else ''}"
                     f"{CUT_TEXT[:k][-14:]!r}, {chunks[1][:14]!r}...])) (cut at character {k} of {CUT_TEXT!r})")
             with calling(what):
-                got = list(gpt2_tok.encode_iterable(iter(chunks)))
+                got = drain(gpt2_tok.encode_iterable(iter(chunks)))
             check_ids(oracle, got, want, vocab, CUT_TEXT, what, hint=CHUNK_HINT)
     # One special token starts another: the cut must not fall after the shorter one when the longer may follow.
     doubled = EOT + EOT
@@ -296,7 +299,7 @@ def test_bpe_encode_iterable(oracle, tmp_path):
         what = (f"list(encode_iterable([<{len(prefix)} characters> + {text[:k][-14:]!r}, {text[k:][:14]!r}...])) with specials "
                 f"[{EOT!r}, {doubled!r}] (cut at character {k} of {text!r})")
         with calling(what):
-            got = list(tok.encode_iterable(iter(chunks)))
+            got = drain(tok.encode_iterable(iter(chunks)))
         check_ids(oracle, got, want, {**vocab, 50257: doubled.encode()}, text, what,
                   hint="a special token at the end of the buffer may be the start of a longer one: keep back the last "
                        "len(longest special) - 1 characters, and cut before any special token that reaches into them")
@@ -306,7 +309,7 @@ def test_bpe_encode_iterable(oracle, tmp_path):
         cuts = sorted(rng.sample(range(len(text) + 1), 10))
         chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
         with calling(f"encode_iterable(10 chunks of {text!r:.40}...)"):
-            got = list(gpt2_tok.encode_iterable(chunks))
+            got = drain(gpt2_tok.encode_iterable(chunks))
         check_ids(oracle, got, oracle.gpt2_ids(text), vocab, text, f"list(encode_iterable({chunks!r:.200}))", hint=CHUNK_HINT)
 
     # A 3 MB file from a few hundred words: encode_iterable must not hold all of it, or all its ids.
@@ -320,18 +323,8 @@ def test_bpe_encode_iterable(oracle, tmp_path):
     path.write_text("".join(lines), encoding="utf-8")
     expected = np.asarray(oracle.gpt2_ids("".join(lines)), dtype=np.int64)
     del lines
-    got = np.full(len(expected) + 1, -1, dtype=np.int64)
-    n = 0
-    tracemalloc.start()
-    try:
-        with open(path, encoding="utf-8", newline="") as f, calling("encode_iterable(an open 3 MB file, line by line)"):
-            ids = gpt2_tok.encode_iterable(f)
-            while batch := list(itertools.islice(ids, 4096)):  # in batches: tracing makes each step costly
-                got[n: n + len(batch)] = batch[: max(0, len(got) - n)]
-                n += len(batch)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    with calling("encode_iterable(an open 3 MB file, line by line)"):
+        got, n, peak = under_test("common.stand_ins").stream_file(gpt2_tok, path, len(expected) + 1)
     if n != len(expected) or not np.array_equal(got[:n], expected):
         got, expected = got[: min(n, len(got))].tolist(), expected.tolist()
         k = next((i for i, (x, y) in enumerate(zip(got, expected)) if x != y), min(len(got), len(expected)))

@@ -8,12 +8,12 @@ midway), so these tasks do not depend on your bpe.py.
 from __future__ import annotations
 
 import os
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
-from common import load
+from common import load, under_test
+from common.stand_ins import code_ids
 from common.checks import assert_equal, calling, expect_raises, require
 from grader import task
 
@@ -22,62 +22,13 @@ def corpus():
     return load(3, "corpus")
 
 
-class TiktokenTokenizer:
-    """GPT-2 through tiktoken, with the Tokenizer interface encode_file uses."""
-
-    vocab_size = 50257
-
-    def __init__(self, oracle):
-        self.oracle = oracle
-
-    def encode_iterable(self, chunks):
-        yield from self.oracle.gpt2_ids("".join(chunks))
+def stand_ins():
+    """The stand-in tokenizers and the memory measurement, where the code under test runs (``common/stand_ins.py``)."""
+    return under_test("common.stand_ins")
 
 
-class CodeTokenizer:
-    """One id per character, (code point * 31 + 7) mod 65,536: ids over the whole uint16 range, streamed."""
-
-    vocab_size = 65536
-
-    def __init__(self):
-        self.ids: dict[str, int] = {}  # each character's id computed once: yielding it allocates nothing
-
-    def encode_iterable(self, chunks):
-        ids = self.ids
-        for chunk in chunks:
-            for ch in chunk:
-                i = ids.get(ch)
-                if i is None:
-                    i = ids[ch] = (ord(ch) * 31 + 7) % 65536
-                yield i
-
-    @staticmethod
-    def expected(text: str) -> np.ndarray:
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4").astype(np.int64)
-        return ((codes * 31 + 7) % 65536).astype("<u2")
-
-
-class FailingTokenizer:
-    """Yields ``n`` ids, then raises, as a tokenizer meeting a bad byte would."""
-
-    vocab_size = 1000
-
-    def __init__(self, n: int):
-        self.n = n
-
-    def encode_iterable(self, chunks):
-        for k, _ in enumerate(chunks):
-            yield from range(0, 1000, 7)
-            if k * 143 > self.n:
-                raise RuntimeError("simulated failure in the tokenizer")
-        raise RuntimeError("simulated failure in the tokenizer")
-
-
-class HugeTokenizer:
-    vocab_size = 65537
-
-    def encode_iterable(self, chunks):
-        yield from ()
+def tiktoken_tokenizer(oracle):
+    return stand_ins().TiktokenTokenizer(oracle.gpt2_paths()[0])
 
 
 def read_ids(path) -> np.ndarray:
@@ -95,7 +46,7 @@ def test_corpus_encode_file(oracle, tmp_path):
     src.write_bytes(text.encode("utf-8"))
     what = "encode_file(GPT-2 via tiktoken, 100 KB of TinyStories, dst)"
     with calling(what):
-        n = C.encode_file(TiktokenTokenizer(oracle), src, dst)
+        n = C.encode_file(tiktoken_tokenizer(oracle), src, dst)
     expected = np.asarray(oracle.gpt2_ids(text), dtype="<u2")
     require(dst.is_file(), f"{what} did not create dst")
     got = read_ids(dst)
@@ -109,7 +60,7 @@ def test_corpus_encode_file(oracle, tmp_path):
     assert_equal(n, len(expected), what=f"the value returned by {what}", hint="return the number of ids written")
 
     with calling(f"{what} with progress=True"):
-        C.encode_file(TiktokenTokenizer(oracle), src, dst, progress=True)
+        C.encode_file(tiktoken_tokenizer(oracle), src, dst, progress=True)
     require(np.array_equal(read_ids(dst), expected), f"{what} with progress=True wrote other ids than without it")
 
     # 3 MB through a tokenizer whose ids use all 16 bits; memory must not grow with the file.
@@ -117,14 +68,10 @@ def test_corpus_encode_file(oracle, tmp_path):
     big = line * (3_000_000 // len(line))
     src.write_text(big, encoding="utf-8", newline="")
     what = f"encode_file(a tokenizer with ids up to 65,535, a {len(big.encode()) / 1e6:.1f} MB file, dst)"
-    tracemalloc.start()
-    try:
-        with calling(what):
-            n = C.encode_file(CodeTokenizer(), src, dst)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    expected = CodeTokenizer.expected(big)
+    S = stand_ins()
+    with calling(what):
+        n, peak = S.traced(C.encode_file, S.CodeTokenizer(), src, dst)
+    expected = code_ids(big)
     got = read_ids(dst)
     if not np.array_equal(got, expected):
         k = int(np.argmax(got[: len(expected)] != expected[: len(got)])) if min(len(got), len(expected)) else 0
@@ -146,14 +93,14 @@ def test_corpus_encode_file_atomic(tmp_path):
     src.write_text("hello world\n" * 50_000, encoding="utf-8")
     what = "encode_file(a tokenizer with vocab_size 65,537, src, dst)"
     with expect_raises(ValueError, what, hint="check tokenizer.vocab_size > 65536 before writing anything: ids would not fit in uint16"):
-        C.encode_file(HugeTokenizer(), src, dst)
+        C.encode_file(stand_ins().HugeTokenizer(), src, dst)
     require(not dst.exists(), f"{what} created dst, though it raised ValueError")
 
     dst.write_bytes(b"\x01\x00\x02\x00")  # an old token file
     what = "encode_file(a tokenizer that raises RuntimeError after 300,000 ids, src, dst) over an existing dst"
     raised = None
     try:
-        C.encode_file(FailingTokenizer(300_000), src, dst)
+        C.encode_file(stand_ins().FailingTokenizer(300_000), src, dst)
     except NotImplementedError:
         raise
     except Exception as exc:  # noqa: BLE001 - any error is fine; the files are what count

@@ -13,9 +13,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from common import under_test
 from common.data import tinystories
 from common.tiny_lm import tiny_lm, torch_logits, torch_loss, torch_params  # noqa: F401 - the kit's
 
@@ -32,41 +32,17 @@ def kit():
 # tiny_lm, torch_params, torch_logits and torch_loss: common/tiny_lm.py (phase 08's graders use them too)
 
 
-class SpyOptimizer:
-    """Plain SGD (``p -= lr * grad``) in two groups (the first parameter alone, then the rest) that
-    records what it was handed: the ``lr`` of each group and a copy of every gradient at each
-    ``step``, and each ``zero_grad``."""
-
-    def __init__(self, params, lr: float = 0.123):
-        params = list(params)
-        self.param_groups = [{"params": params[:1], "lr": lr, "weight_decay": 0.0},
-                             {"params": params[1:], "lr": lr / 2, "weight_decay": 0.0}]
-        self.events: list[tuple] = []
-
-    def zero_grad(self):
-        self.events.append(("zero_grad",))
-        for group in self.param_groups:
-            for p in group["params"]:
-                p.grad = None
-
-    def step(self):
-        grads = [None if p.grad is None else np.array(p.grad, copy=True)
-                 for group in self.param_groups for p in group["params"]]
-        self.events.append(("step", [g["lr"] for g in self.param_groups], grads))
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    p.data = p.data - group["lr"] * p.grad
-
-    def steps(self) -> list:
-        return [e for e in self.events if e[0] == "step"]
+def SpyOptimizer(params, lr: float = 0.123):
+    """Plain SGD in two groups that records what it was handed (``common/toys.py``), built where the
+    code under test runs: its optimizer's groups are the code's own dicts, as in one process."""
+    return under_test("common.toys").SpyOptimizer(params, lr)
 
 
 # ---------------------------------------------------------------- runs in a fresh process
 
 RUNNER = textwrap.dedent("""
     import json, sys
-    from common import load
+    from common import load, under_test
     overrides, resume = json.loads(sys.argv[1]), sys.argv[2] == "resume"
     cfg = load(6, "config").load_config(None, overrides)
     result = load(6, "trainer").run(cfg, resume=resume, progress=False, say=lambda m: None)

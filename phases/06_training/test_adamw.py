@@ -20,7 +20,7 @@ import types
 import numpy as np
 import torch
 
-from common import load
+from common import load, under_test
 from common.backend import to_numpy
 from common.checks import assert_close, assert_equal, calling, expect_raises, require
 from grader import task
@@ -168,8 +168,8 @@ def learner_steps(opt, params, sc, steps, bufs, label: str) -> list[list[np.ndar
     arrays ``bufs`` every time), step, and check what must not change. Returns the values after each step."""
     out = []
     for k in steps:
-        for j, group in enumerate(opt.param_groups):
-            group["lr"] = GROUPS[j]["lr"] * LR_FACTOR[k]
+        # in the optimizer's own dicts (where the code under test runs, when grading is isolated)
+        under_test("common.toys").set_lrs(opt, [GROUPS[j]["lr"] * LR_FACTOR[k] for j in range(len(GROUPS))])
         for i, p in enumerate(params):
             g = sc.grads[k][i]
             if g is None:

@@ -17,7 +17,7 @@ import os
 import numpy as np
 import torch
 
-from common import load
+from common import load, under_test
 from common.checks import assert_equal, calling, expect_raises, require
 from grader import task
 
@@ -297,15 +297,16 @@ def test_eval_batches(tmp_path, monkeypatch):
         raise AssertionError("eval_batches drew random numbers: it must give the same windows, in order, every "
                              "time, so that two evaluations compare")
 
+    code_random = under_test("numpy.random")  # NumPy's random module as the code under test sees it
     for name in ("default_rng", "permutation", "shuffle", "randint", "choice", "random", "rand"):
-        monkeypatch.setattr(np.random, name, no_random)
+        monkeypatch.setattr(code_random, name, no_random)
     for n, label in EVAL_CASES:
         tokens = mapped(tmp_path, f"valid_{n}.bin", n)
         what = (f"eval_batches(tokens, batch_size={bs}, block_size={T}) on a file of {n} tokens 0, 1, ..., {n - 1} "
                 f"({label})")
-        state = np.random.get_state()[1].copy()
+        state = code_random.get_state()[1].copy()
         out = run_eval(B, tokens, bs, T, what)
-        require(np.array_equal(np.random.get_state()[1], state),
+        require(np.array_equal(code_random.get_state()[1], state),
                 f"{what}: the global np.random state moved: eval_batches drew random numbers",
                 hint="no randomness in evaluation: the same windows, in order, every time")
         n_windows = (n - 1) // T
