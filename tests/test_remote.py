@@ -97,9 +97,9 @@ def peer():
         while True:
             try:
                 message, buffers = host.receive()
-            except remote.ProtocolError:
+                host.serve(message, buffers)
+            except remote.ProtocolError:  # the checking side closed the socket: the test is over
                 return
-            host.serve(message, buffers)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
