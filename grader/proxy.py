@@ -58,14 +58,25 @@ class Proxy:
     comparing a learner's result with an expected list, array or number gets ``False`` from a
     result that is not itself plain data, whatever its ``__eq__`` says."""
 
-    __slots__ = ("_proxy_conn_", "_proxy_h_", "_proxy_n_", "__weakref__")
+    __slots__ = ("_proxy_conn_", "_proxy_h_", "_proxy_n_", "_proxy_seen_", "__weakref__")
     __array_ufunc__ = None  # ``array + proxy`` asks the proxy (``__radd__``) instead of NumPy
 
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__") and name not in ("__name__", "__doc__", "__qualname__",
                                                                            "__dict__", "__wrapped__"):
             raise AttributeError(name)
-        return object.__getattribute__(self, "_proxy_conn_").request("getattr", self, name)
+        # Read once between two requests: until this side sends again, the other side runs no code, so
+        # nothing read since can have changed (``cfg.n_embd`` read a thousand times costs one request).
+        conn = object.__getattribute__(self, "_proxy_conn_")
+        seen = object.__getattribute__(self, "_proxy_seen_")  # [messages sent when read, {name: value}]
+        if seen[0] == conn.sent and name in seen[1]:
+            return seen[1][name]
+        value = conn.request("getattr", self, name)
+        if seen[0] != conn.sent - 1:
+            seen[1].clear()
+        seen[0] = conn.sent
+        seen[1][name] = value
+        return value
 
     def __setattr__(self, name, value):
         object.__getattribute__(self, "_proxy_conn_").request("setattr", self, name, value)

@@ -103,6 +103,7 @@ class Connection:
         self.mirror_of: dict[int, int] = {}   # id(array) -> mirror id
         self.dead_mirrors: list[int] = []     # mirror ids whose array died here: the other side forgets them
         self.next_mirror = 1
+        self.sent = 0                         # messages sent so far
         self._syncing = False
         self._recent: list = []  # copies received since this side last sent: written into and dropped at
         #                          once (``model.w.data[3] = inf``), their change must still go back
@@ -413,6 +414,7 @@ class Connection:
             object.__setattr__(p, "_proxy_conn_", self)
             object.__setattr__(p, "_proxy_h_", h)
             object.__setattr__(p, "_proxy_n_", 0)
+            object.__setattr__(p, "_proxy_seen_", [-1, {}])
             self.proxies[h] = p
         object.__setattr__(p, "_proxy_n_", object.__getattribute__(p, "_proxy_n_") + 1)
         return p
@@ -424,6 +426,7 @@ class Connection:
     # ------------------------------------------------------------ messages
 
     def send(self, message: dict) -> None:
+        self.sent += 1  # attributes read through proxies before now may have changed (grader/proxy.py)
         buffers: list = []
         changes = self._changes()   # arrays that changed here since they crossed: the other side's copies follow
         self._recent = []

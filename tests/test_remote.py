@@ -191,6 +191,16 @@ def test_objects_stay_where_they_live(peer):
     assert peer.request("ping", c) is c                # sent back, it is the same proxy
 
 
+def test_an_attribute_is_read_once_between_requests(peer):
+    """Until the checks send another request the code runs nothing, so a value read stays true."""
+    mod = peer.request("load", 1, "x")
+    c = mod.Counter(3)
+    before = peer.sent
+    assert [c.value for _ in range(100)] == [3] * 100 and peer.sent == before + 1
+    c.bump(2)                                     # a request: the code ran, what was read is stale
+    assert c.value == 5
+
+
 def test_a_mutable_argument_gets_back_what_the_code_did_to_it(peer):
     mod = peer.request("load", 1, "x")
     a = np.arange(4.0)
