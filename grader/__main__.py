@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--list", action="store_true", help="list the phase's tasks and points, grade nothing")
     p.add_argument("--verify", action="store_true",
                    help="instructors: refuse to grade when the grader's own files differ from phases/manifest.json, "
-                        "and list the submission's constructs that can fool a check (grader/flags.py)")
+                        "list the submission's constructs that can fool a check (grader/flags.py), and grade "
+                        "isolated where the phase can be (--isolate)")
     p.add_argument("--isolate", action="store_true",
                    help="run the code under test in a process of its own, apart from the checks (grader/remote.py)")
     p.add_argument("--strict", action="store_true",

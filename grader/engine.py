@@ -84,6 +84,7 @@ class Grade:
     tasks: list[TaskResult]
     modified: list[str] = field(default_factory=list)  # grader files that differ from phases/manifest.json
     flags: list[str] | None = None  # with verify: constructs for review (grader/flags.py)
+    isolated: bool = False  # the code under test ran in a process of its own (grader/isolation.py)
 
     @property
     def score(self) -> float:
@@ -242,8 +243,9 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
 
     The grader's files are read once, here: every pytest process gets a fresh copy of them, so
     nothing done during the grade changes what it checks. ``verify`` refuses to grade when they
-    differ from ``phases/manifest.json`` (the course's own phase folder only). ``hidden``: a
-    folder of an instructor's ``test_*.py`` whose cases join the phase's tasks of the same name
+    differ from ``phases/manifest.json`` (the course's own phase folder only), and grades the phases
+    that can be isolated that way (``isolate``: the code under test in a process of its own).
+    ``hidden``: a folder of an instructor's ``test_*.py`` whose cases join the phase's tasks of the same name
     (with the same points), graded beside the phase's own."""
     name = phase_name(phase)
     own = (repo_root() / "phases" / name).resolve()
@@ -263,6 +265,8 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
                           f"{', '.join(modified)}. Restore it (git checkout phases/{name}) and grade again.")
     review = flags.review(phase, Path(impl) if impl not in CHOICES else repo_root() / impl / name) if verify else None
     env = child_env(phase, impl, prior)
+    if verify and phase in isolation.READY:  # an instructor's check: the code runs apart from the checks
+        isolate = True
     if isolate or env.get("SCRATCHGPT_ISOLATE") == "1":
         if phase not in isolation.READY and tests_dir == own:
             raise GraderError(f"phase {phase} cannot be graded isolated yet: {isolation.NOT_READY.get(phase, 'its grader was not written for it')}. "
@@ -372,4 +376,5 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
     unknown = set(tasks or []) - set(known)
     if unknown:
         raise GraderError(f"phase {phase} has no task named {', '.join(sorted(unknown))}; its tasks are: {', '.join(known)}")
-    return Grade(phase, name, impl, prior or env["SCRATCHGPT_IMPL"], list(results.values()), modified, review)
+    return Grade(phase, name, impl, prior or env["SCRATCHGPT_IMPL"], list(results.values()), modified, review,
+                 isolated=env.get("SCRATCHGPT_ISOLATE") == "1")

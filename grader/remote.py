@@ -42,6 +42,7 @@ import os
 import socket
 import struct
 import sys
+import types
 import weakref
 from pathlib import Path, PurePath, PureWindowsPath
 
@@ -172,6 +173,9 @@ class Connection:
             return {"$": "p", "v": str(value), "w": isinstance(value, PureWindowsPath)}
         if isinstance(value, type) and issubclass(value, BaseException) and value.__module__ != "builtins":
             return {"$": "X", "l": lineage(value), "b": next(c for c in value.__mro__ if c.__module__ == "builtins").__name__}
+        if self.restricted and isinstance(value, types.ModuleType):
+            # A module of the checks would open every public function of it (os.write) to the code.
+            raise TypeError(f"the checks do not hand modules to the code under test ({value.__name__})")
         shared = shared_name(value) if callable(value) else None
         if shared:
             return {"$": "g", "m": shared[0], "q": shared[1]}

@@ -42,7 +42,8 @@ def terminal(grade: Grade) -> str:
     """The report a learner reads: one row per task, the total, then each failure in full."""
     width = max([len(t.name) for t in grade.tasks] + [4])
     cols = shutil.get_terminal_size((110, 24)).columns
-    lines = [f"Phase {grade.phase:02d} · {grade.phase_name[3:].replace('_', ' ')} — grading {_who(grade)}", ""]
+    lines = [f"Phase {grade.phase:02d} · {grade.phase_name[3:].replace('_', ' ')} — grading {_who(grade)}"
+             + (" (isolated: the code ran in a process of its own)" if grade.isolated else ""), ""]
     if grade.modified:
         lines += [f"  Note: the grader's own files differ from the course's: {', '.join(grade.modified)}.",
                   f"  This grade checks what they check now; `git checkout phases/{grade.phase_name}` restores them.", ""]
@@ -105,6 +106,7 @@ def as_json(grade: Grade) -> dict:
         "max_score": grade.max_score,
         "modified_grader_files": grade.modified,
         "flags": grade.flags,
+        "isolated": grade.isolated,
         "tasks": [
             {
                 "name": t.name,

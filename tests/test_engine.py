@@ -526,6 +526,7 @@ def test_verify_lists_what_a_submission_added_that_can_fool_a_check(course):
     matters; the course's own skeleton is clean, and a learner's grade shows no such list."""
     result, report = grade(1, "--task", "double", "--verify", cwd=course)
     assert result["flags"] == [] and "nothing beyond the skeletons" in report, report
+    assert result["isolated"], "--verify grades isolated where the phase can be"
     submission = course / "submission"
     submission.mkdir()
     (submission / "mod.py").write_text(textwrap.dedent(MODULE) + textwrap.dedent(RIGGED))
@@ -678,8 +679,10 @@ def test_isolated_grading_cannot_be_forged_from_the_code_under_test(course):
     tasks = ["--task", "double", "--task", "wrong", "--task", "todo"]
     result, report = grade(1, "--impl", str(submission), "--isolate", *tasks, cwd=course)
     assert (result["score"], result["max_score"]) == (0, 4), report
+    assert result["isolated"] and "isolated" in report.splitlines()[0], report
     t = tasks_of(result)
     assert "Agreeable" in t["double"]["message"] and "4" in t["double"]["message"], report
     assert "wrote into the channel" in t["todo"]["message"], report
     result, report = grade(1, "--impl", str(submission), *tasks, cwd=course)
+    assert not result["isolated"]
     assert result["score"] > 0, f"the cheats no longer fool an ordinary grade, so this test shows nothing:\n{report}"

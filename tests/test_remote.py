@@ -7,6 +7,7 @@ crosses the socket, encoded and decoded.
 from __future__ import annotations
 
 import math
+import os
 import struct
 import threading
 import types
@@ -241,6 +242,9 @@ def test_the_code_can_call_back_but_not_reach_into_the_checks(peer):
     assert holder.value == 1
     with pytest.raises(PermissionError):              # the checking side loads nothing for the code
         peer.perform("load", [1, "x"])
+    holder.tools = os                                 # a module of the checks: out of the code's reach
+    with pytest.raises(TypeError, match="modules"):
+        mod.reach(holder, "tools")
 
 
 def overflow():
