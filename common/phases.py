@@ -95,12 +95,18 @@ def _package_for(folder: Path, n: int) -> str:
     return name
 
 
+def isolated() -> bool:
+    """True in the checking process of an isolated grade (``SCRATCHGPT_ISOLATE=1``): the code under
+    test runs in another process, and :func:`load` returns proxies of its modules."""
+    return os.environ.get("SCRATCHGPT_ISOLATE") == "1"
+
+
 def load(n: int, module: str, *, reload: bool = False) -> types.ModuleType:
     """Import module ``module`` of phase ``n`` from the folder :func:`source_dir` picks.
 
     >>> matrix = load(1, "matrix")          # phases/01_foundations/matrix.py by default
     """
-    if os.environ.get("SCRATCHGPT_ISOLATE") == "1":  # isolated grading: the code runs in a process of its own
+    if isolated():  # the code runs in a process of its own
         from grader import isolation
 
         return isolation.load(n, module, reload)
@@ -121,7 +127,7 @@ def under_test(name: str) -> types.ModuleType:
     """Library module ``name`` as the code under test sees it, for a check that patches it to watch
     that code (``monkeypatch.setattr(under_test("os"), "replace", spy)``): this process's module,
     or, in isolated grading, the module of the process that runs the code (a proxy)."""
-    if os.environ.get("SCRATCHGPT_ISOLATE") == "1":
+    if isolated():
         from grader import isolation
 
         return isolation.library(name)

@@ -6,20 +6,19 @@ small enough to mirror exactly in PyTorch (``torch_params``, ``torch_loss``), fl
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from common import load, under_test
+from common.phases import isolated
 from common.backend import to_numpy
 
 
 def tiny_lm(vocab: int = 11, width: int = 6, dropout: float = 0.0, seed: int = 0, dtype=np.float64):
     """A bigram-like model ``(B, T) -> (B, T, vocab)``; ``model.calls`` records, for every forward,
     whether grad mode was on and whether it was training."""
-    if os.environ.get("SCRATCHGPT_ISOLATE") == "1":  # isolated grading: built where the code under test runs
+    if isolated():  # built where the code under test runs
         return under_test("common.tiny_lm").tiny_lm(vocab, width, dropout, seed, dtype)
     nn, tensor = load(2, "nn"), load(2, "tensor")
     g = np.random.default_rng(seed)

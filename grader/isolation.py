@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 
+from common.phases import isolated
 from grader import remote
 
 # Phases whose graders run isolated: they reach the code under test only through load(), patch
@@ -36,7 +37,7 @@ _state: dict = {"conn": None, "proc": None, "dump": os.devnull, "deadline": None
 
 
 def enabled() -> bool:
-    return os.environ.get("SCRATCHGPT_ISOLATE") == "1"
+    return isolated()
 
 
 def configure(dump_path: str | None) -> None:

@@ -423,10 +423,6 @@ class Connection:
         object.__setattr__(p, "_proxy_n_", object.__getattribute__(p, "_proxy_n_") + 1)
         return p
 
-    def forget(self, h: int, n: int) -> None:
-        """A proxy of our object ``h`` died after receiving it ``n`` times: drop the object when none is left."""
-        self.released.append([h, n])
-
     # ------------------------------------------------------------ messages
 
     def send(self, message: dict) -> None:
@@ -570,10 +566,6 @@ class Connection:
         if op == "call":
             fn, a, kw = args
             return fn(*a, **kw)
-        if op == "callmethod":
-            obj, name, a, kw = args
-            self._check_name(name)
-            return getattr(obj, name)(*a, **kw)
         if op == "getattr":
             obj, name = args
             self._check_name(name)
