@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -55,6 +56,15 @@ def test_release_autograde_feedback(phase, tmp_path, clean_env):
     # Autograding kept the reference modules of the second submission (exclude_overwriting).
     assert (course / "autograded" / "reference" / name / modules[0]).read_text() == \
         (ROOT / "solutions" / name / modules[0]).read_text()
+    # It ran the whole notebook on them, top to bottom: no cell of it may fail (the pictures, the
+    # experiments and the checks alike). This is the course's run of every reference notebook.
+    def errors(who: str) -> list:
+        ran = json.loads((course / "autograded" / who / name / f"{name}.ipynb").read_text())
+        return [(i, o.get("ename"), o.get("evalue")) for i, c in enumerate(ran["cells"]) if c["cell_type"] == "code"
+                for o in c.get("outputs", ()) if o.get("output_type") == "error"]
+
+    assert errors("untouched"), "the skeleton's notebook shows no error: the autograded notebooks keep no outputs"
+    assert not errors("reference"), f"cells of the {name} notebook failed on the reference code: {errors('reference')}"
 
     nbgrader(course, "generate_feedback", name, "--force")
     assert list((course / "feedback" / "untouched" / name).glob("*.html"))

@@ -1,4 +1,9 @@
-"""Reference notebooks run top to bottom, and their graded cells are exactly the grader's tasks."""
+"""Reference notebooks run top to bottom, and their graded cells are exactly the grader's tasks.
+
+Where nbgrader is installed (``make test`` installs it), the notebooks run inside its round trip
+(``tests/test_nbgrader.py``), which fails on any cell that fails: running them here too would
+only run them twice.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +44,14 @@ def test_graded_cells_match_the_grader(path, clean_env):
         assert f'phase.check("{name}")' in "".join(cell["source"]), f"graded cell {name} does not run its task"
 
 
+def _nbgrader_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("nbgrader") is not None
+
+
+@pytest.mark.skipif(_nbgrader_installed(), reason="tests/test_nbgrader.py runs every reference notebook in its "
+                                                  "autograde round trip, and fails on any cell that fails")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name)
 def test_reference_notebook_runs(path, clean_env):
     nb = nbformat.read(path, as_version=4)
