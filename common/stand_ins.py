@@ -1,10 +1,11 @@
-"""Tokenizers and measurements phase 03's graders hand to the code under test, defined where it runs.
+"""Tokenizers and measurements the graders hand to the code under test, defined where it runs.
 
 ``encode_file`` is graded with stand-in tokenizers (tiktoken's GPT-2, a character code, one that
 fails midway), and streaming is graded by the memory it takes. Both must happen in the process
 that runs the code: in isolated grading (``grader/remote.py``) a tokenizer of the checking process
 would be called back once per id, and ``tracemalloc`` there would measure the wrong process. The
-graders reach this module through ``under_test("common.stand_ins")``.
+graders reach this module through ``under_test("common.stand_ins")``. Phase 09's graders measure
+a training step's peak memory here for the same reason (``traced_step``).
 """
 
 from __future__ import annotations
@@ -115,3 +116,19 @@ def stream_file(tokenizer, path, capacity: int) -> tuple[np.ndarray, int, int]:
     finally:
         tracemalloc.stop()
     return got, n, peak
+
+
+def traced_step(forward, args: tuple, cross_entropy, targets):
+    """One forward and backward with tracemalloc on: ``logits = forward(*args)``, the mean
+    ``cross_entropy`` of ``(B*T, V)`` logits against ``targets`` ``(B, T)``, then ``backward()``.
+    Returns ``(logits, loss, peak bytes traced)``."""
+    tracemalloc.start()
+    try:
+        logits = forward(*args)
+        B, T, V = logits.shape
+        loss = cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T))
+        loss.backward()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return logits, loss, peak

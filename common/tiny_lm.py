@@ -40,8 +40,15 @@ def tiny_lm(vocab: int = 11, width: int = 6, dropout: float = 0.0, seed: int = 0
 
 
 def host(x) -> np.ndarray:
-    """A NumPy copy of an array on any device, read without counting as the learner's synchronisation."""
+    """A NumPy copy of an array on any device, read without counting as the learner's synchronisation
+    (in isolated grading, made where the array lives)."""
     from common import fakecupy
+
+    if isolated():
+        from grader.proxy import Proxy
+
+        if isinstance(x, Proxy):
+            return under_test("common.tiny_lm").host(x)
 
     if isinstance(x, fakecupy.ndarray):
         return x._a.copy()

@@ -122,3 +122,30 @@ class SpyOptimizer:
 
     def steps(self) -> list:
         return [e for e in self.events if e[0] == "step"]
+
+
+class SpySGD:
+    """Plain SGD (``p -= lr * grad``) over ``params`` in one group, on any device, that records at
+    each ``step`` a float64 host copy of every gradient it was handed (``.stepped``) and counts
+    ``zero_grad`` calls (``.zeroed``)."""
+
+    def __init__(self, params, lr: float = 0.1):
+        self.param_groups = [{"params": list(params), "lr": lr, "weight_decay": 0.0}]
+        self.state: dict = {}
+        self.stepped: list[list] = []
+        self.zeroed = 0
+
+    def zero_grad(self):
+        self.zeroed += 1
+        for p in self.param_groups[0]["params"]:
+            p.grad = None
+
+    def step(self):
+        from common.tiny_lm import host
+
+        ps = self.param_groups[0]["params"]
+        self.stepped.append([None if p.grad is None else host(p.grad).astype(np.float64) for p in ps])
+        lr = self.param_groups[0]["lr"]
+        for p in ps:
+            if p.grad is not None:
+                p.data = p.data - p.data.dtype.type(lr) * p.grad.astype(p.data.dtype)

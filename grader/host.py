@@ -46,6 +46,7 @@ def main(argv: list[str]) -> int:
     drop_tracing()
     from common.phases import load
     from grader import remote
+    from grader.isolation import FORWARDED_ENV
 
     dump = open(dump_path, "a")  # noqa: SIM115 - kept open for faulthandler
 
@@ -54,7 +55,7 @@ def main(argv: list[str]) -> int:
         if seconds is not None:
             faulthandler.dump_traceback_later(max(float(seconds), 0.01), exit=True, file=dump)
 
-    conn = remote.Connection(socket.socket(fileno=fd), restricted=False,
+    conn = remote.Connection(socket.socket(fileno=fd), restricted=False, accept_env=FORWARDED_ENV,
                              loader=lambda n, module, reload=False: load(n, module, reload=reload))
     conn.extra["deadline"] = deadline
     conn.extra["import"] = importlib.import_module   # a library as the code sees it, for a check to watch

@@ -26,12 +26,14 @@ from grader import remote
 # Phases whose graders run isolated: they reach the code under test only through load(), patch
 # libraries and build objects that must live beside the code (models on the learner's classes, a spy
 # optimizer, stand-in tokenizers, memory measurements) through under_test().
-READY = frozenset({1, 2, 3, 4, 5, 6, 7})
+READY = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9})
 NOT_READY = {
-    8: "its CPU stand-in for a GPU is installed in the checking process, not in the code's",
-    9: "its CPU stand-in for a GPU and its memory measurements are in the checking process, not in the code's",
     10: "the code returns PyTorch modules, which cannot cross between processes as plain data",
 }
+
+# Switches a check sets around the code it runs, which must hold where that code runs: each request
+# carries their values (the host takes no other variable from the checks).
+FORWARDED_ENV = ("SCRATCHGPT_FAKE_GPU",)
 
 _state: dict = {"conn": None, "proc": None, "dump": os.devnull, "deadline": None}
 
@@ -66,7 +68,7 @@ def _start() -> remote.Connection:
     theirs.close()
     if out is not subprocess.DEVNULL:
         out.close()
-    conn = remote.Connection(mine, restricted=True)
+    conn = remote.Connection(mine, restricted=True, forward_env=FORWARDED_ENV)
     conn.on_gone = _host_gone
     conn.on_broken = _broken
     _state.update(conn=conn, proc=proc)

@@ -87,9 +87,11 @@ class Connection:
     ``restricted``: serve the other side only calls, public attributes and :data:`SAFE_OPS` on what
     it was handed, never ``setattr`` nor imports (the checks' side, facing learner code)."""
 
-    def __init__(self, sock: socket.socket, *, restricted: bool, loader=None):
+    def __init__(self, sock: socket.socket, *, restricted: bool, loader=None, forward_env=(), accept_env=()):
         self.sock = sock
         self.restricted = restricted
+        self.forward_env = tuple(forward_env)  # environment variables each request carries (their values here)
+        self.accept_env = frozenset(accept_env)  # those a request may set here, for the time it is served
         self.loader = loader             # (n, module, reload) -> module, on the side that runs learner code
         self.exports: dict[int, list] = {}  # handle -> [object, times sent]
         self.handle_of: dict[int, int] = {}  # id(object) -> handle
@@ -518,6 +520,8 @@ class Connection:
         errors = np.geterr()
         if errors != _DEFAULT_ERRORS:   # np.errstate around a call holds on the other side too
             message["errstate"] = errors
+        if self.forward_env:            # so does a switch such as SCRATCHGPT_FAKE_GPU
+            message["env"] = {k: os.environ.get(k) for k in self.forward_env}
         self.send(message)
         while True:
             try:
@@ -542,6 +546,7 @@ class Connection:
         rid = message.get("id")
         try:
             args = self.decode(message.get("args"), buffers)
+            self._set_env(message.get("env"))
             errors = message.get("errstate")
             if isinstance(errors, dict):
                 with np.errstate(**{k: v for k, v in errors.items() if k in _DEFAULT_ERRORS}):
@@ -555,6 +560,18 @@ class Connection:
             self.send(reply)
         except (TypeError, ValueError, RecursionError) as exc:
             self.send({"kind": "reply", "id": rid, "error": exception_record(exc)})
+
+    def _set_env(self, env) -> None:
+        """Take the other side's values of the variables this side accepts (None: unset)."""
+        if not isinstance(env, dict):
+            return
+        for k, v in env.items():
+            if k not in self.accept_env or not (v is None or isinstance(v, str)):
+                continue
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
     def perform(self, op: str, args: list):
         if op in self.extra:

@@ -288,6 +288,27 @@ def test_errstate_around_a_call_holds_where_the_code_runs(peer):
         assert np.isinf(mod.overflow()[0])
 
 
+def test_switches_the_checks_set_travel_with_each_request_and_only_those_accepted_are_taken(peer, monkeypatch):
+    monkeypatch.setenv("SCRATCHGPT_T_ON", "1")
+    monkeypatch.delenv("SCRATCHGPT_T_OFF", raising=False)
+    peer.forward_env = ("SCRATCHGPT_T_ON", "SCRATCHGPT_T_OFF")
+    peer.host.accept_env = frozenset({"SCRATCHGPT_T_ON", "SCRATCHGPT_T_OFF"})
+    seen = []
+    take = peer.host._set_env
+    peer.host._set_env = lambda env: (seen.append(env), take(env))
+    peer.request("ping", 1)
+    assert seen == [{"SCRATCHGPT_T_ON": "1", "SCRATCHGPT_T_OFF": None}]
+    # the side that runs the code takes the variables it accepts, and nothing else
+    monkeypatch.setenv("SCRATCHGPT_T_OFF", "kept")
+    monkeypatch.setenv("PATH", os.environ["PATH"])
+    peer.host.accept_env = frozenset({"SCRATCHGPT_T_ON"})
+    take({"SCRATCHGPT_T_ON": None, "SCRATCHGPT_T_OFF": "changed", "PATH": "/nowhere", 7: "x"})
+    assert "SCRATCHGPT_T_ON" not in os.environ and os.environ["SCRATCHGPT_T_OFF"] == "kept"
+    assert os.environ["PATH"] != "/nowhere"
+    take({"SCRATCHGPT_T_ON": ["not", "a", "string"]})
+    assert "SCRATCHGPT_T_ON" not in os.environ
+
+
 def test_arrays_the_checks_drop_are_let_go_where_the_code_runs(peer):
     mod = peer.request("load", 1, "x")
     for n in range(40):

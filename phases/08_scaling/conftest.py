@@ -9,17 +9,14 @@ formulas stated in the handout, or from NVIDIA's data sheets; never from the ref
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
-import traceback
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from common import backend, fakecupy, load
-from common.phases import repo_root
+from common import backend, load, under_test
 from common.tiny_lm import host, tiny_lm, torch_loss, torch_params  # noqa: F401 - the kit's
 from common.torch_gpt import t_gpt
 
@@ -36,21 +33,29 @@ def p8(name: str):
 
 
 fake_gpu = backend.fake_gpu
-xp = fakecupy
+
+
+def __getattr__(name: str):
+    """``kit.xp``: the CPU stand-in for CuPy (:mod:`common.fakecupy`) where the code under test runs,
+    so that its arrays, and its count of host synchronisations, are the ones that code made."""
+    if name == "xp":
+        return under_test("common.fakecupy")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---------------------------------------------------------------- where learner code went wrong
 
 def learner_line(exc: BaseException) -> str:
-    """``file.py:line: code`` of the innermost frame of ``exc`` outside the course's own
-    machinery (common/, grader/, NumPy): the line to fix."""
-    root = str(repo_root())
-    skip = (os.path.join(root, "common"), os.path.join(root, "grader"), "numpy", "site-packages", "<")
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not any(s in f.filename for s in skip)]
+    """``file.py:line: code`` of the innermost frame of ``exc`` in a phase's code (not the course's
+    machinery, the graders or NumPy): the line to fix. In isolated grading the frames are those the
+    exception brought from the process that ran the code."""
+    from grader.failures import frames_of
+
+    frames = frames_of(exc)
     if not frames:
         return "(no line of yours in the traceback)"
     f = frames[-1]
-    return f"{os.path.basename(f.filename)}:{f.lineno}: {(f.line or '').strip()}"
+    return f"{f.path.name}:{f.lineno}: {f.line.strip()}"
 
 
 @contextlib.contextmanager
@@ -73,7 +78,7 @@ def on_device(what: str):
 
 def syncs_since(mark: int) -> list[str]:
     """Where the host synchronisations since ``mark`` (``fakecupy.stats.syncs`` then) happened."""
-    return fakecupy.stats.where[mark:]
+    return list(under_test("common.fakecupy").stats.where[mark:])
 
 
 def sync_lines(where: list[str], limit: int = 6) -> str:
@@ -111,25 +116,8 @@ def batch(vocab: int, B: int, T: int, seed: int = 0):
     return g.integers(0, vocab, (B, T)), g.integers(0, vocab, (B, T))
 
 
-class SpyOptimizer:
-    """Plain SGD (``p -= lr * grad``) over ``params`` in one group that records, at each ``step``,
-    a float64 host copy of every gradient it was handed, and counts ``zero_grad`` calls."""
-
-    def __init__(self, params, lr: float = 0.1):
-        self.param_groups = [{"params": list(params), "lr": lr, "weight_decay": 0.0}]
-        self.state: dict = {}
-        self.stepped: list[list] = []
-        self.zeroed = 0
-
-    def zero_grad(self):
-        self.zeroed += 1
-        for p in self.param_groups[0]["params"]:
-            p.grad = None
-
-    def step(self):
-        ps = self.param_groups[0]["params"]
-        self.stepped.append([None if p.grad is None else host(p.grad).astype(np.float64) for p in ps])
-        lr = self.param_groups[0]["lr"]
-        for p in ps:
-            if p.grad is not None:
-                p.data = p.data - p.data.dtype.type(lr) * p.grad.astype(p.data.dtype)
+def SpyOptimizer(params, lr: float = 0.1):  # noqa: N802 - built like the class it stands for
+    """Plain SGD in one group that records a float64 host copy of every gradient at each ``step``
+    (``.stepped``) and counts ``zero_grad`` calls (``.zeroed``): :class:`common.toys.SpySGD`, built
+    where the code under test runs."""
+    return under_test("common.toys").SpySGD(params, lr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from common import backend, load
+from common import backend, load, under_test
 from common.checks import assert_close, calling, require
 from grader import task
 
@@ -35,7 +35,7 @@ def test_gpu_training(kit):
         cpu_losses, cpu_params = steps("cpu", 3)                 # a stub fails here, on any machine
     if backend.gpu_faked() or not backend.gpu_available():
         pytest.skip("no GPU here: this task runs on a machine with one (make gpu-check)")
-    backend.set_tf32(False)
+    under_test("common.backend").set_tf32(False)
     with calling("three train_steps on the GPU"):
         gpu_losses, gpu_params = steps("cuda", 3)
     assert_close(gpu_losses, cpu_losses, what="the losses of three float32 steps on the GPU against the CPU",

@@ -2,16 +2,15 @@
 same gradients as the block itself (to the bit: the same operations in the same order), with
 dropout drawing the same masks again and the generator left where an ordinary run leaves it; the
 parameters get their gradients even when the input needs none; and a checkpointed GPT gives the
-same logits and gradients with a fraction of the peak memory (measured with tracemalloc).
+same logits and gradients with a fraction of the peak memory (measured with tracemalloc, where the
+code runs).
 """
 
 from __future__ import annotations
 
-import tracemalloc
-
 import numpy as np
 
-from common import load
+from common import load, under_test
 from common.checks import assert_close, calling, require
 from grader import task
 
@@ -21,16 +20,9 @@ def run(kit, make_model, x, y, *, checkpointed: bool, what: str):
     C, F = kit.p9("checkpoint"), load(2, "functional")
     model = make_model()
     model.train()
-    tracemalloc.start()
-    try:
-        with calling(what):
-            logits = C.forward_checkpointed(model, x) if checkpointed else model(x)
-            B, T, V = logits.shape
-            loss = F.cross_entropy(logits.reshape(B * T, V), y.reshape(B * T))
-            loss.backward()
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    forward, args = (C.forward_checkpointed, (model, x)) if checkpointed else (model, (x,))
+    with calling(what):
+        logits, loss, peak = under_test("common.stand_ins").traced_step(forward, args, F.cross_entropy, y)
     grads = {n: (None if p.grad is None else np.array(p.grad)) for n, p in model.named_parameters()}
     draws = [float(g.random()) for g in C.generators(model)]
     return float(loss.item()), grads, draws, peak, np.array(logits.data)
@@ -39,7 +31,7 @@ def run(kit, make_model, x, y, *, checkpointed: bool, what: str):
 @task(points=3, timeout=60)
 def test_checkpoint(kit):
     """Same output, same gradients to the bit, dropout masks replayed, the generator left as without it."""
-    C, nn, tensor = kit.p9("checkpoint"), load(2, "nn"), load(2, "tensor")
+    C, tensor = kit.p9("checkpoint"), load(2, "tensor")
     M = load(5, "model")
     cfg = M.GPTConfig(vocab_size=20, block_size=8, n_layer=1, n_head=2, n_embd=16, dropout=0.3)
     g = np.random.default_rng(4)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from common import backend, cudasim
+from common import backend, cudasim, under_test
 from common.checks import assert_close, calling, require
 from grader import task
 
@@ -42,7 +42,7 @@ def test_gpu_matmul(kit):
     on_gpu = backend.gpu_available() and not backend.gpu_faked()
     if on_gpu:
         shapes = ((1, 1, 1), (17, 33, 5), (64, 64, 64), (65, 63, 129), (1000, 1000, 1000), (2048, 512, 777))
-        backend.set_tf32(False)
+        under_test("common.backend").set_tf32(False)
         run = contextlib.nullcontext()
     else:
         if not cudasim.available():
@@ -52,7 +52,7 @@ def test_gpu_matmul(kit):
     where = "GPU" if on_gpu else "CPU simulator"
     g = np.random.default_rng(5)
     with run:
-        xp = backend.gpu_module()
+        xp = under_test("common.backend").gpu_module()
         for kernel in ("tiled", "register"):
             for M, N, Kd in shapes:
                 A = g.standard_normal((M, Kd)).astype(np.float32)
@@ -116,7 +116,7 @@ def test_gpu_flash_forward(kit):
         raise NotImplementedError("flash_attention.cu: flash_forward is not written yet (it still holds the stub line)")
     run, where = kit.device_or_simulator("the flash kernels")
     with run:
-        xp = backend.gpu_module()
+        xp = under_test("common.backend").gpu_module()
         for B, H, Hkv, T, D, causal in [(1, 2, 1, 40, 8, True)] + ATTENTION:   # the large scores first
             big = (T, D) == (40, 8)
             (q, k, v, _), (out, lse, *_) = attention_case(kit, B, H, Hkv, T, D, causal, big)
@@ -155,7 +155,7 @@ def test_gpu_flash_backward(kit):
                                   "line)")
     run, where = kit.device_or_simulator("the flash kernels")
     with run:
-        xp = backend.gpu_module()
+        xp = under_test("common.backend").gpu_module()
         for B, H, Hkv, T, D, causal in ATTENTION:
             (q, k, v, dout), (out, lse, dq, dk, dv) = attention_case(kit, B, H, Hkv, T, D, causal)
             what = (f"flash_backward kernel on the {where}, q ({B}, {H}, {T}, {D}), k and v ({B}, {Hkv}, {T}, "
@@ -201,7 +201,7 @@ def test_gpu_cross_entropy(kit):
     cases = [(3, 1, "a vocabulary of one"), (5, 50, "rows shorter than the block"), (4, 129, "one column more than "
              "the block's 128 threads"), (6, 1000, "rows of many columns per thread")]
     with run:
-        xp = backend.gpu_module()
+        xp = under_test("common.backend").gpu_module()
         for N, V, why in cases + [(2, 3, "logits of 1e4")]:
             z = (g.standard_normal((N, V)) * 3).astype(np.float32)
             if why == "logits of 1e4":
@@ -282,7 +282,7 @@ def test_gpu_layernorm(kit):
     _rows_written(K, "block_sum", "layernorm_forward", "layernorm_backward")
     run, where = kit.device_or_simulator("the fused kernels")
     with run:
-        xp = backend.gpu_module()
+        xp = under_test("common.backend").gpu_module()
         for N, C, bias, constant in ((1, 1, True, False), (6, 37, True, True), (4, 300, False, False),
                                      (3, 128, True, False)):
             _norm_check(kit, K, "layernorm", bias, N, C, constant, where, xp)
@@ -295,6 +295,6 @@ def test_gpu_rmsnorm(kit):
     _rows_written(K, "block_sum", "rmsnorm_forward", "rmsnorm_backward")
     run, where = kit.device_or_simulator("the fused kernels")
     with run:
-        xp = backend.gpu_module()
+        xp = under_test("common.backend").gpu_module()
         for N, C, constant in ((1, 1, False), (6, 37, True), (4, 300, False), (3, 128, False)):
             _norm_check(kit, K, "rmsnorm", False, N, C, constant, where, xp)
