@@ -88,6 +88,11 @@ def drain(iterable) -> list:
     return list(iterable)
 
 
+def repeat(fn, n: int, *args) -> list:
+    """``[fn(*args) for _ in range(n)]``, made where ``fn`` lives (one request, not ``n``)."""
+    return [fn(*args) for _ in range(n)]
+
+
 def traced(fn, *args, **kwargs):
     """``(fn(*args, **kwargs), peak bytes traced by tracemalloc while it ran)``."""
     tracemalloc.start()

@@ -82,6 +82,12 @@ def tiny_lm(vocab: int, dim: int, context: int, hidden: int):
     return TinyLM()
 
 
+def cast_parameters(model, dtype) -> None:
+    """Give every parameter of ``model`` a copy of its data in ``dtype`` (the same Parameter objects)."""
+    for p in model.parameters():
+        p.data = p.data.astype(dtype)
+
+
 def shares_data(a, b) -> bool:
     """Whether Tensors (or arrays) ``a`` and ``b`` hold the same memory: asked where they live, since
     an array read through a proxy is a copy."""

@@ -327,6 +327,20 @@ def test_released_proxies_free_their_objects(peer):
     assert len(peer.host.exports) <= before + 2
 
 
+@pytest.mark.parametrize("array", [np.arange(13, dtype=np.int8), np.zeros(0), np.full((), 3.0),
+                                   np.arange(35.0).reshape(5, 7), np.arange(36.0).reshape(9, 4).T,
+                                   np.array([True, False]), np.zeros(3, dtype=[("a", "<i4"), ("b", "<f8")]),
+                                   np.arange(300_001, dtype=np.float32)], ids=lambda a: f"{a.dtype}{a.shape}")
+def test_a_change_of_one_byte_anywhere_in_a_mirrored_array_is_seen(array):
+    held = np.ascontiguousarray(array).tobytes()
+    assert remote.unchanged(array, held)
+    assert not remote.unchanged(array, held + b"\0") and not remote.unchanged(array, held[:-1] or b"\0")
+    for k in {0, array.nbytes // 2, array.nbytes - 1} if array.nbytes else ():
+        changed = np.ascontiguousarray(array).copy()
+        changed.reshape(-1).view(np.uint8)[k] ^= 1
+        assert not remote.unchanged(changed.reshape(array.shape), held), f"byte {k} changed, unseen"
+
+
 def test_nonsense_on_the_socket_is_a_protocol_error():
     mine, theirs = remote.socket_pair()
     conn = remote.Connection(mine, restricted=True)

@@ -8,7 +8,7 @@ import copy
 import numpy as np
 import torch
 
-from common import load
+from common import load, under_test
 from common.checks import assert_close, assert_equal, calling, expect_raises, require
 from grader import task
 
@@ -76,13 +76,15 @@ def test_sampling_softmax_probs():
             require("-1" in str(caught[0]), f"the ValueError for temperature=-1.0 should name the temperature; got: {caught[0]}")
 
 
-def draw(logits, rng, T, what):
+def draws(logits, rng, T, what, n):
+    """``n`` calls of ``sample_next(logits, rng, T)``, made where the code runs (in one request)."""
     with calling(what, hint="draw from the probabilities, not the logits: probs = softmax_probs(logits, temperature), "
                             "then int(rng.choice(len(probs), p=probs))"):
-        got = sampling().sample_next(logits, rng, T)
-    require(isinstance(got, int) and not isinstance(got, bool),
-            f"{what} should return a Python int, got {type(got).__name__} {got!r:.40}",
-            hint="int(rng.choice(V, p=probs)): a NumPy integer is not an int")
+        got = under_test("common.stand_ins").repeat(sampling().sample_next, n, logits, rng, T)
+    for x in got:
+        require(isinstance(x, int) and not isinstance(x, bool),
+                f"{what} should return a Python int, got {type(x).__name__} {x!r:.40}",
+                hint="int(rng.choice(V, p=probs)): a NumPy integer is not an int")
     return got
 
 
@@ -95,7 +97,7 @@ def test_sampling_sample_next():
     n = 20_000
     rng = np.random.default_rng(11)
     what = f"sample_next(logits (6,) = {logits.tolist()}, rng, temperature=1.0), {n:,} times"
-    counts = np.bincount([draw(logits, rng, 1.0, what) for _ in range(n)], minlength=V)
+    counts = np.bincount(draws(logits, rng, 1.0, what, n), minlength=V)
     require(len(counts) == V, f"{what}: drew ids outside 0..{V - 1}: {np.nonzero(counts[V:])[0] + V}")
     freq = counts / n
     p = torch_probs(logits, 1.0)
@@ -113,7 +115,7 @@ def test_sampling_sample_next():
         rng = np.random.default_rng(seed)
         twin = copy.deepcopy(rng)
         what = f"sample_next(logits (9,), rng=default_rng({seed}), temperature={T})"
-        got = [draw(x, rng, T, what) for _ in range(300)]
+        got = draws(x, rng, T, what, 300)
         expected = choices(x, T, seed, 300)
         if got != expected:
             k = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
@@ -134,14 +136,14 @@ def test_sampling_sample_next():
     x = g.standard_normal(9)
     rng, twin = np.random.default_rng(6), np.random.default_rng(6)
     what = "sample_next(a phase-02 Tensor of logits (9,), rng, temperature=1.0)"
-    got = [draw(Tensor(x), rng, 1.0, what) for _ in range(50)]
+    got = draws(Tensor(x), rng, 1.0, what, 50)
     assert_equal(got, [int(twin.choice(9, p=torch_probs(x, 1.0))) for _ in range(50)], what=f"{what}: 50 draws",
                  hint="softmax_probs accepts Tensors: let it convert them")
 
     cold = np.array([0.0, 1.0, 2.5, 3.0, 2.0])
     rng = np.random.default_rng(8)
     what = f"sample_next(logits {cold.tolist()}, rng, temperature=0.05), 500 times"
-    got = [draw(cold, rng, 0.05, what) for _ in range(500)]
+    got = draws(cold, rng, 0.05, what, 500)
     share = got.count(3) / 500
     require(share >= 0.99, f"{what}: the argmax (id 3) came {share:.1%} of the time; at T = 0.05 it should come nearly always",
             hint="divide the logits by T: a small T sharpens the distribution towards the argmax")
