@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--verify", action="store_true",
                    help="instructors: refuse to grade when the grader's own files differ from phases/manifest.json, "
                         "list the submission's constructs that can fool a check (grader/flags.py), and grade "
-                        "isolated where the phase can be (--isolate)")
+                        "isolated (--isolate)")
     p.add_argument("--isolate", action="store_true",
                    help="run the code under test in a process of its own, apart from the checks (grader/remote.py)")
     p.add_argument("--strict", action="store_true",

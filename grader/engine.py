@@ -243,8 +243,8 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
 
     The grader's files are read once, here: every pytest process gets a fresh copy of them, so
     nothing done during the grade changes what it checks. ``verify`` refuses to grade when they
-    differ from ``phases/manifest.json`` (the course's own phase folder only), and grades the phases
-    that can be isolated that way (``isolate``: the code under test in a process of its own).
+    differ from ``phases/manifest.json`` (the course's own phase folder only), and grades isolated
+    (``isolate``: the code under test in a process of its own).
     ``hidden``: a folder of an instructor's ``test_*.py`` whose cases join the phase's tasks of the same name
     (with the same points), graded beside the phase's own."""
     name = phase_name(phase)
@@ -265,12 +265,9 @@ def run(phase: int, *, impl: str = "phases", prior: str | None = None, tasks: li
                           f"{', '.join(modified)}. Restore it (git checkout phases/{name}) and grade again.")
     review = flags.review(phase, Path(impl) if impl not in CHOICES else repo_root() / impl / name) if verify else None
     env = child_env(phase, impl, prior)
-    if verify and phase in isolation.READY:  # an instructor's check: the code runs apart from the checks
+    if verify:  # an instructor's check: the code runs apart from the checks
         isolate = True
     if isolate or env.get("SCRATCHGPT_ISOLATE") == "1":
-        if phase not in isolation.READY:
-            raise GraderError(f"phase {phase} cannot be graded isolated yet: {isolation.NOT_READY.get(phase, 'its grader was not written for it')}. "
-                              f"Phases {', '.join(str(n) for n in sorted(isolation.READY))} can.")
         env["SCRATCHGPT_ISOLATE"] = "1"
         isolation.seal()  # the event channel's read end is here: no other process may open it through /proc
     cases: dict[str, Case] = {}

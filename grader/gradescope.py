@@ -10,7 +10,7 @@ Writes ``gradescope/NN_name.zip``, what Gradescope's "Zip file upload" expects::
 
 A submission is the learner's files of that phase (``matrix.py``, ``rng.py``, ... or a folder
 holding them); ``run_autograder`` finds them, grades them with the grader of ``source/`` (never
-tests the learner uploaded), isolated where the phase allows it (``--isolate``), and writes
+tests the learner uploaded), isolated (``--isolate``: the code in a process of its own), and writes
 ``/autograder/results/results.json``. ``AUTOGRADER_ROOT``
 and ``AUTOGRADER_PYTHON`` replace ``/autograder`` and the installed interpreter, for a trial run.
 """
@@ -25,7 +25,6 @@ import zipfile
 from pathlib import Path
 
 from common.phases import phase_name, repo_root
-from grader import isolation
 from grader.course import learner_modules
 
 SETUP = """#!/usr/bin/env bash
@@ -54,7 +53,7 @@ for f in {modules}; do
 done
 HIDDEN=()
 if [ -d "$ROOT/source/hidden" ]; then HIDDEN=(--hidden "$ROOT/source/hidden"); fi
-"$PY" -m grader {phase} --impl "$WORK" --prior solutions --tests-dir "phases/{name}" {isolate}"${{HIDDEN[@]}}" \\
+"$PY" -m grader {phase} --impl "$WORK" --prior solutions --tests-dir "phases/{name}" --isolate "${{HIDDEN[@]}}" \\
     --gradescope "$ROOT/results/results.json"
 status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
@@ -93,8 +92,6 @@ def build(phase: int, out_dir: Path, hidden: Path | None = None) -> Path:
     if not any((root / "phases" / name).glob("test_*.py")):
         raise SystemExit(f"phase {phase} has no grader yet")
     modules = learner_modules(name)
-    # Where the phase's grader can run isolated, the submission's code runs in a process of its own.
-    isolate = "--isolate " if phase in isolation.READY else ""
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{name}.zip"
     tmp = path.with_suffix(".zip.tmp")
@@ -105,7 +102,7 @@ def build(phase: int, out_dir: Path, hidden: Path | None = None) -> Path:
             z.write(test, f"source/hidden/{test.name}")
         for arcname, text in (("setup.sh", SETUP),
                               ("run_autograder", RUN.format(phase=phase, name=name, first=modules[0],
-                                                            modules=" ".join(modules), isolate=isolate))):
+                                                            modules=" ".join(modules)))):
             info = zipfile.ZipInfo(arcname)
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             z.writestr(info, text)

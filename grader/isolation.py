@@ -23,14 +23,6 @@ import time
 from common.phases import isolated
 from grader import remote
 
-# Phases whose graders run isolated: they reach the code under test only through load(), patch
-# libraries and build objects that must live beside the code (models on the learner's classes, a spy
-# optimizer, stand-in tokenizers, memory measurements) through under_test().
-READY = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9})
-NOT_READY = {
-    10: "the code returns PyTorch modules, which cannot cross between processes as plain data",
-}
-
 # Switches a check sets around the code it runs, which must hold where that code runs: each request
 # carries their values (the host takes no other variable from the checks).
 FORWARDED_ENV = ("SCRATCHGPT_FAKE_GPU",)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from conftest import grade, graded_phases
-from grader import isolation
 
 PHASES = graded_phases()
 
@@ -33,19 +32,10 @@ def test_skeleton_gets_zero(phase):
         assert "NotImplementedError" in t["message"], f"{t['name']} fails on the skeleton for another reason: {t['message']}"
 
 
-ISOLATED = sorted(isolation.READY & set(PHASES))
-
-
-@pytest.mark.parametrize("phase", ISOLATED)
+@pytest.mark.parametrize("phase", PHASES)
 def test_reference_gets_full_marks_isolated(phase):
     """Graded with the code in a process of its own (--isolate), the reference still gets every point."""
     result, report = grade(phase, "--impl", "solutions", "--isolate")
     failed = [f"{t['name']}: {t['message']}" for t in result["tasks"] if t["status"] not in ("passed", "skipped")]
     assert not failed, "isolated, the reference fails tasks:\n" + "\n".join(failed) + "\n\n" + report
     assert result["max_score"] > 0 and result["score"] == result["max_score"]
-
-
-def test_a_phase_not_ready_for_isolation_says_why():
-    phase = min(set(PHASES) - isolation.READY)
-    with pytest.raises(AssertionError, match="cannot be graded isolated yet"):
-        grade(phase, "--impl", "solutions", "--isolate")

@@ -6,21 +6,15 @@ on the whole batch, computed here with PyTorch's functional GPT.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from common import under_test
 from common.checks import assert_close, assert_equal, calling, expect_raises, require
-from common.phases import repo_root
 from common.torch_gpt import t_gpt
 from grader import task
 
@@ -30,16 +24,17 @@ WORLD, STEPS, B, T, LR = 2, 3, 4, 6, 0.5
 @task(points=1, timeout=60)
 def test_ddp_shard(kit):
     """Contiguous rows per rank, at every world size that divides the batch; ValueError for uneven splits and ranks outside [0, W)."""
-    D = kit.p10("ddp")
-    batch = torch.arange(24).view(6, 4)
+    D, side = kit.p10("ddp"), under_test("common.torch_side")
+    rows = np.arange(24).reshape(6, 4)
+    batch = side.tensor(rows)                         # torch.arange(24).view(6, 4), where the code runs
     for world in (1, 2, 3, 6):
         n = 6 // world
         for rank in range(world):
             what = f"shard(batch of 6 rows, rank={rank}, world_size={world})"
             with calling(what):
                 got = D.shard(batch, rank, world)
-            require(isinstance(got, torch.Tensor), f"{what} must return a tensor, got {type(got).__name__}")
-            assert_equal(got.tolist(), batch[rank * n:(rank + 1) * n].tolist(), what=what,
+            require(side.is_tensor(got), f"{what} must return a tensor, got {type(got).__name__}")
+            assert_equal(side.to_list(got), rows[rank * n:(rank + 1) * n].tolist(), what=what,
                          hint="rank r takes rows r·B/W up to (r+1)·B/W (not included): one contiguous block "
                          "of B/W rows")
     for rank, world, why in ((0, 4, "6 rows over 4 ranks"), (2, 2, "rank 2 of 2"), (-1, 2, "rank -1")):
@@ -77,7 +72,7 @@ def job(kit, folder: Path):
     g = np.random.default_rng(8)
     x = g.integers(0, cfg.vocab_size, (STEPS, B, T))
     y = g.integers(0, cfg.vocab_size, (STEPS, B, T))
-    arrays = {"config": json.dumps(dataclasses.asdict(cfg)), "lr": LR, "x": x, "y": y,
+    arrays = {"config": json.dumps(under_test("common.torch_side").config_dict(cfg)), "lr": LR, "x": x, "y": y,
               **{f"state/{k}": v for k, v in state.items()}}
     np.savez(folder / "job.npz", **arrays)
     final, per_rank = sgd(kit, cfg, state, x, y)
@@ -97,37 +92,12 @@ def job(kit, folder: Path):
     return final, per_rank, whole, mistakes
 
 
-def torchrun(script: str, folder: Path, timeout: float = 150) -> tuple[int, str]:
-    """Run ``script`` under torchrun with two CPU processes; (return code, its error lines). The
-    whole process group is killed at ``timeout``."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(repo_root()), env.get("PYTHONPATH", "")])
-    env["OMP_NUM_THREADS"] = "1"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={WORLD}", script,
-           "--job", str(folder / "job.npz"), "--out", str(folder / "out.npz")]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=folder,
-                            start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return -1, f"(killed after {timeout:.0f} s)"
-    lines = [re.sub(r"^\[rank\d+\]:\s?", "", line) for line in out.decode("utf-8", "replace")[-200_000:].splitlines()]
-    text = "\n".join(lines)
-    stub = [line for line in lines if line.startswith("NotImplementedError")]
-    if stub:
-        raise NotImplementedError(f"ddp.py under torchrun: {stub[0]}")
-    errors = [line for line in lines if "Error" in line or "error" in line]
-    return proc.returncode, "\n".join(errors[-6:]) or text[-1500:]
-
-
 @task(points=4, timeout=240, needs=("ddp_shard", "torch_gpt"))
 def test_ddp_training(kit, tmp_path):
     """torchrun, 2 processes (gloo): each rank's loss is its half's; the final weights equal one process's SGD on the whole batch."""
     D = kit.p10("ddp")
     want, losses, whole, mistakes = job(kit, tmp_path)
-    code, tail = torchrun(D.__file__, tmp_path)
+    code, tail = under_test("common.torch_side").torchrun(D, tmp_path, WORLD)
     require(code == 0, f"torchrun --nproc_per_node 2 ddp.py (2 steps of 3 batches, 2 ranks) failed (exit {code}):\n{tail}")
     for r in range(WORLD):
         f = tmp_path / f"out.npz.rank{r}.json"

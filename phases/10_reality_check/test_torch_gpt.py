@@ -7,14 +7,13 @@ move both ways with every Linear transposed, and a bad one is refused without to
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 import common.torch_gpt as tg
-from common import load
+from common import load, under_test
 from common.checks import assert_close, assert_equal, calling, expect_raises, require
 from common.torch_gpt import t_gpt, t_rope_half
 from grader import task
@@ -27,13 +26,18 @@ def is_linear(name):
     return parts[-1] == "weight" and parts[-2] in LINEARS
 
 
+def side():
+    """:mod:`common.torch_side` where the learner's PyTorch objects live."""
+    return under_test("common.torch_side")
+
+
 def twin_of(kit, cfg, state, label):
     """The learner's TorchGPT(cfg) in float64 with ``state`` loaded, after checking its names and shapes."""
     T = kit.p10("torch_gpt")
     with calling(f"TorchGPT({label})"):
         model = T.TorchGPT(cfg)
-    require(isinstance(model, torch.nn.Module), f"TorchGPT({label}) must be a torch.nn.Module")
-    shapes = {n: tuple(p.shape) for n, p in model.named_parameters()}
+    require(side().is_module(model), f"TorchGPT({label}) must be a torch.nn.Module")
+    shapes = side().shapes(model)
     missing, extra = sorted(set(state) - set(shapes)), sorted(set(shapes) - set(state))
     require(not missing and not extra, f"TorchGPT({label}).named_parameters(): missing {missing[:4]}, not in phase 05 "
             f"{extra[:4]}", hint="use phase 05's names: wte, wpe, blocks (an nn.ModuleList), ln1, attn.wq/wk/wv/wo, "
@@ -47,9 +51,9 @@ def twin_of(kit, cfg, state, label):
                  hint="every Linear weight is transposed from (in, out) to (out, in); tables and norms are not"):
         out = T.load_scratch_state(model, state)
     require(out is model, "load_scratch_state must fill the model in place and return it")
-    for name, p in model.named_parameters():
+    for name, p in side().values(model).items():
         value = state[name].T if is_linear(name) else state[name]
-        require(np.array_equal(p.detach().numpy(), value), f"load_scratch_state(TorchGPT({label}), a phase-05 state "
+        require(np.array_equal(p, value), f"load_scratch_state(TorchGPT({label}), a phase-05 state "
                 f"dict): {name} does not hold the state's value{' transposed' if is_linear(name) else ''}",
                 hint="transpose each Linear weight (.T) from (in, out) to (out, in): a reshape keeps the numbers in "
                 "their order and is not a transpose" if is_linear(name) else None)
@@ -118,7 +122,7 @@ def forward_hint(kit, got, state, idx, cfg):
         return "RoPE pairs features (2i, 2i+1), phase 05's (and Llama's) pairing, not i with i + D/2 (rotate_half)"
     if cfg.position == "rope" and same(t_gpt(P, idx, cfg, rope=lambda x, base, positions=None: x)):
         return "RoPE is missing: rotate q and k (with rope) when position == 'rope'"
-    if cfg.position == "sinusoidal" and same(t_gpt(P, idx, dataclasses.replace(cfg, position="none"))):
+    if cfg.position == "sinusoidal" and same(t_gpt(P, idx, kit.config(**{**side().config_dict(cfg), "position": "none"}))):
         return "the sinusoidal table (the buffer pe, its first T rows) is added to the token embeddings"
     if 1 < cfg.n_kv_head < cfg.n_head and same(t_gpt(heads_by_repeat(P, cfg), idx, cfg)):
         return ("each key/value head serves n_head // n_kv_head consecutive query heads: repeat_interleave, not repeat "
@@ -144,27 +148,26 @@ def test_torch_gpt(kit):
             idx = np.random.default_rng(T).integers(0, cfg.vocab_size, (2, T))
             what = f"TorchGPT({kit.describe(cfg)}) on ids {idx.shape}"
             with calling(what):
-                got = model(torch.tensor(idx))
-            require(isinstance(got, torch.Tensor) and tuple(got.shape) == (2, T, cfg.vocab_size),
-                    f"{what} must return logits (2, {T}, {cfg.vocab_size}), got {getattr(got, 'shape', type(got))}")
+                kind, shape, g = side().forward(model, idx)
+            require(kind == "Tensor" and shape == (2, T, cfg.vocab_size),
+                    f"{what} must return logits (2, {T}, {cfg.vocab_size}), got {shape or kind}")
             P = kit.torch_P(state, requires_grad=True)
             want = t_gpt(P, idx, cfg)
-            g = got.detach().numpy()
             assert_close(g, want.detach().numpy(), what=what, rtol=1e-9, atol=1e-9,
                          hint=forward_hint(kit, g, state, idx, cfg))
-        seed = torch.tensor(np.random.default_rng(9).standard_normal(got.shape))
-        model.zero_grad()
-        (got * seed).sum().backward()
-        (want * seed).sum().backward()
-        for name, p in model.named_parameters():
-            require(p.grad is not None, f"{what}: after backward, {name} has no gradient: is it used in forward?")
+        seed = np.random.default_rng(9).standard_normal(g.shape)
+        with calling(f"{what}, then backward"):
+            got_grads = side().backward(model, idx, seed)
+        (want * torch.tensor(seed)).sum().backward()
+        for name, grad in got_grads.items():
+            require(grad is not None, f"{what}: after backward, {name} has no gradient: is it used in forward?")
             expect = P[name].grad.numpy()
-            assert_close(p.grad.numpy(), expect.T if is_linear(name) else expect, what=f"{what}: gradient of {name}",
+            assert_close(grad, expect.T if is_linear(name) else expect, what=f"{what}: gradient of {name}",
                          rtol=1e-8, atol=1e-10)
         cfg_long = kit.config(**kw)
         with expect_raises(ValueError, f"TorchGPT({label}) on {cfg_long.block_size + 1} tokens (block_size "
                            f"{cfg_long.block_size})"):
-            model(torch.zeros(1, cfg_long.block_size + 1, dtype=torch.long))
+            side().forward(model, np.zeros((1, cfg_long.block_size + 1), dtype=np.int64))
 
 
 @task(points=2, timeout=60, needs=("torch_gpt",))
@@ -184,7 +187,7 @@ def test_torch_gpt_state(kit):
         assert_close(back[name], value, what=f"scratch_state(...)[{name!r}]", rtol=1e-6, atol=1e-7,
                      hint="transpose each Linear weight back to (in, out)" if is_linear(name) else None)
 
-    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    before = side().values(model)
     state = kit.random_state(cfg, seed=6)             # every entry differs from what the model holds
     bad_cases = {
         "without blocks.1.mlp.w3.weight": {k: v for k, v in state.items() if k != "blocks.1.mlp.w3.weight"},
@@ -195,17 +198,17 @@ def test_torch_gpt_state(kit):
     for label, bad in bad_cases.items():
         with expect_raises(ValueError, f"load_scratch_state(model, a state {label})"):
             T.load_scratch_state(model, bad)
-        for n, p in model.named_parameters():
-            require(torch.equal(p.detach(), before[n]), f"load_scratch_state(model, a state {label}) raised but "
+        for n, p in side().values(model).items():
+            require(np.array_equal(p, before[n]), f"load_scratch_state(model, a state {label}) raised but "
                     f"changed {n} first: check every entry before copying any")
 
     # the model and the caller's arrays never share memory, either way
     given = {k: v.copy() for k, v in kit.random_state(cfg, seed=7).items()}
     T.load_scratch_state(model, given)
-    loaded = {n: p.detach().clone() for n, p in model.named_parameters()}
+    loaded = side().values(model)
     for value in given.values():
         value += 1.0
-    changed = [n for n, p in model.named_parameters() if not torch.equal(p.detach(), loaded[n])]
+    changed = [n for n, p in side().values(model).items() if not np.array_equal(p, loaded[n])]
     require(not changed, f"load_scratch_state(model, state): the model's {changed[:3]} changed when the state's "
             "arrays were changed afterwards", hint="copy the values into the parameters (p.copy_ under no_grad): a "
             "tensor made with torch.from_numpy shares the array's memory")
@@ -213,9 +216,7 @@ def test_torch_gpt_state(kit):
     with calling("scratch_state(a float32 TorchGPT)"):
         back = T.scratch_state(model32)
     kept = {n: np.array(v) for n, v in back.items()}
-    with torch.no_grad():
-        for p in model32.parameters():
-            p.add_(1.0)
+    side().add_to_parameters(model32, 1.0)
     changed = [n for n in kept if not np.array_equal(back[n], kept[n])]
     require(not changed, f"scratch_state(a float32 TorchGPT): its arrays {changed[:3]} changed when the model's "
             "parameters changed afterwards", hint="return copies: .numpy() of a float32 parameter shares its memory "
@@ -224,7 +225,7 @@ def test_torch_gpt_state(kit):
     gpt = M.GPT(cfg, rng=np.random.default_rng(0)).eval()
     idx = np.random.default_rng(2).integers(0, cfg.vocab_size, (2, 9))
     with calling("from_scratch(your phase-05 GPT)"):
-        twin = T.from_scratch(gpt, torch.float64)
-        got = twin(torch.tensor(idx)).detach().numpy()
+        twin = T.from_scratch(gpt, side().dtype("float64"))
+        got = side().forward(twin, idx)[2]
     assert_close(got, np.asarray(gpt(idx).data, dtype=np.float64), what="from_scratch(GPT)(ids) against your GPT(ids)",
                  rtol=1e-4, atol=1e-5)
