@@ -574,6 +574,47 @@ def test_replacing_a_library_function_fails_the_case_and_is_undone(course):
     assert tasks_of(result)["double"]["score"] == 2
 
 
+WRITER = '''
+import os
+from pathlib import Path
+
+def double(x):
+    Path(os.environ["OUTSIDE"]).write_text("rewritten by the code under test")   # a file of the course
+    return 2 * x
+
+def todo(x):
+    import subprocess, tempfile                     # the temporary folder stays writable, to it and its children
+    subprocess.run(["sh", "-c", f"echo ok > {tempfile.gettempdir()}/inside.txt"], check=True)
+    raise NotImplementedError("todo")
+'''
+
+
+def test_isolated_code_writes_files_only_in_the_temporary_folder(course, tmp_path):
+    """Where the kernel has Landlock, the process that runs the code under test (and every process it
+    starts) may write only beneath the temporary folder: not the course, not the reports, not the
+    user's files. Graded in one process, the same code does rewrite the file."""
+    from grader.host import landlock_abi
+
+    if landlock_abi() < 1:
+        pytest.skip("this kernel has no Landlock: the code under test can write what its user can")
+    submission, temp, outside = course / "submission", tmp_path / "temp", course / "phases" / "01_alpha" / "mod.py"
+    submission.mkdir()
+    temp.mkdir()
+    (submission / "mod.py").write_text(textwrap.dedent(WRITER))
+    env = {"TMPDIR": str(temp), "OUTSIDE": str(outside)}
+    before = outside.read_text()
+    result, report = grade(1, "--impl", str(submission), "--isolate", "--task", "double", "--task", "todo",
+                           env=env, cwd=course)
+    assert outside.read_text() == before, report
+    t = tasks_of(result)
+    assert t["double"]["score"] == 0 and "PermissionError" in t["double"]["message"], report
+    assert (temp / "inside.txt").read_text() == "ok\n", report
+    assert "still raises NotImplementedError" in t["todo"]["message"], report
+    grade(1, "--impl", str(submission), "--task", "double", env=env, cwd=course)
+    assert outside.read_text() == "rewritten by the code under test", "graded in one process the write succeeds: " \
+                                                                      "this test shows nothing"
+
+
 HIDDEN_TESTS = '''
 from common import load
 from grader import task
