@@ -111,7 +111,8 @@ def repeat_kv(x: Tensor, n_rep: int) -> Tensor:
     """
     if n_rep == 1:
         return x
-    # Index axis 1 with an integer array (phase 02's getitem adds the gradients back up).
+    # Stack n_rep copies on a new axis after the heads and merge the two axes; or index axis 1
+    # with an integer array (phase 02's getitem adds the gradients back up, more slowly).
     # YOUR CODE HERE
     raise NotImplementedError("repeat_kv: not written yet; see its docstring and the handout")
 

@@ -165,7 +165,7 @@ class Elementwise:
         a = self
         ### BEGIN SOLUTION
         xp = a.xp
-        return a._make(xp.maximum(a.data, 0), (a,), lambda g: (xp.where(a.data > 0, g, 0),), "relu")
+        return a._make(xp.maximum(a.data, 0), (a,), lambda g: (g * (a.data > 0),), "relu")  # a mask: where() is slower
         ### END SOLUTION
 
     def sigmoid(self) -> Tensor:
@@ -175,7 +175,8 @@ class Elementwise:
         ### BEGIN SOLUTION
         xp = a.xp
         e = xp.exp(-xp.abs(a.data))
-        out = xp.where(a.data >= 0, 1 / (1 + e), e / (1 + e))
+        top = xp.exp(xp.minimum(a.data, 0))           # e where x < 0, 1 where x >= 0: where() is slower
+        out = top / (1 + e)
         return a._make(out, (a,), lambda g: (g * out * (1 - out),), "sigmoid")
         ### END SOLUTION
 

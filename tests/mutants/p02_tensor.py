@@ -25,7 +25,7 @@ MUTANTS = [
      "says": ["keepdims"]},
     # activations at their kink
     {"name": "p02_relu_grad_one_at_zero", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
-     "old": "lambda g: (xp.where(a.data > 0, g, 0),)", "new": "lambda g: (xp.where(a.data >= 0, g, 0),)",
+     "old": "lambda g: (g * (a.data > 0),)", "new": "lambda g: (g * (a.data >= 0),)",
      "says": ["at exactly 0", "x > 0"]},
     {"name": "p02_gelu_grad_drops_x_term", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
      "old": "            d *= x                                 # 0.5 x · dt, with dt = c (1 + 3 k x²)\n",
@@ -43,7 +43,7 @@ MUTANTS = [
      "says": ["add.at"]},
     # stability and state
     {"name": "p02_sigmoid_overflows", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
-     "old": "out = xp.where(a.data >= 0, 1 / (1 + e), e / (1 + e))", "new": "out = 1 / (1 + xp.exp(-a.data))",
+     "old": "out = top / (1 + e)", "new": "out = 1 / (1 + xp.exp(-a.data))",
      "says": ["exp(-|x|)"]},
     {"name": "p02_no_grad_exit_enables", "phase": 2, "module": "tensor.py", "task": "no_grad",
      "old": "        _GRAD_ENABLED = self._prev\n", "new": "        _GRAD_ENABLED = True\n",
@@ -98,8 +98,10 @@ ALTERNATIVES = [
              "            order.append(node)\n            for p in node._parents:\n                if p.requires_grad:\n"
              "                    users[id(p)] -= 1\n                    if users[id(p)] == 0:\n                        ready.append(p)\n"
              "        order.reverse()\n")},
-    {"name": "p02_alt_relu_mask_multiply", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
-     "old": "lambda g: (xp.where(a.data > 0, g, 0),)", "new": "lambda g: (g * (a.data > 0).astype(a.data.dtype),)"},
+    {"name": "p02_alt_relu_where", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
+     "old": "lambda g: (g * (a.data > 0),)", "new": "lambda g: (xp.where(a.data > 0, g, 0),)"},
+    {"name": "p02_alt_sigmoid_where", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
+     "old": "out = top / (1 + e)", "new": "out = xp.where(a.data >= 0, 1 / (1 + e), e / (1 + e))"},
     {"name": "p02_alt_leaf_always_copies", "phase": 2, "module": "tensor.py", "task": "accumulation",
      "old": "elif not (g.flags.c_contiguous and g.flags.owndata and id(g) not in handed_out):",
      "new": "else:"},
