@@ -607,10 +607,14 @@ class Connection:
 
 
 
+SMALL = 1 << 18  # bytes
+
+
 def unchanged(array: np.ndarray, held: bytes, chunk: int = 1 << 16) -> bool:
-    """Whether ``array`` still holds the bytes ``held``: compared in place, eight bytes at a time and a
-    chunk at a time (every message compares every live mirror, so this must not copy the array)."""
-    if not array.flags.c_contiguous:
+    """Whether ``array`` still holds the bytes ``held``. Every message compares every live mirror: a
+    small array is copied and compared whole (the fastest way below a few hundred KiB); a large one
+    is compared in place, eight bytes and a chunk at a time, as a copy of it would cost page faults."""
+    if array.nbytes <= SMALL or not array.flags.c_contiguous:
         return np.ascontiguousarray(array).tobytes() == held
     x, y = array.reshape(-1).view(np.uint8), np.frombuffer(held, np.uint8)
     if x.size != y.size:
