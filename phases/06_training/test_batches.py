@@ -110,8 +110,8 @@ def test_open_tokens(tmp_path, monkeypatch):
         ids[where] = 4321
         label = f"a file of {n} ids whose id {where} (after the first SCAN_IDS = {chunk}) is 4321"
         refuses(B, write_tokens(tmp_path, f"bad_at_{where}.bin", ids), V, T, label,
-                f"your check missed an id beyond the first chunk: scan every chunk, for i in range(0, n, SCAN_IDS): "
-                f"tokens[i:i + SCAN_IDS].max(), the last, shorter one included", names=(("4321", "the bad id"),))
+                "your check missed an id beyond the first chunk: scan every chunk, for i in range(0, n, SCAN_IDS): "
+                "tokens[i:i + SCAN_IDS].max(), the last, shorter one included", names=(("4321", "the bad id"),))
 
     missing = tmp_path / "missing.bin"
     with expect_raises(FileNotFoundError, f"open_tokens('missing.bin', vocab_size={V}, block_size={T}) on no file",
