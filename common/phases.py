@@ -123,6 +123,16 @@ def load(n: int, module: str, *, reload: bool = False) -> types.ModuleType:
     return importlib.import_module(full)
 
 
+def lives_apart(obj) -> bool:
+    """True for an object of the process under test, seen here through a proxy (isolated grading only):
+    a helper that must read it asks that process (``under_test(...).helper(obj)``)."""
+    if not isolated():
+        return False
+    from grader.proxy import Proxy
+
+    return isinstance(obj, Proxy)
+
+
 def under_test(name: str) -> types.ModuleType:
     """Library module ``name`` as the code under test sees it, for a check that patches it to watch
     that code (``monkeypatch.setattr(under_test("os"), "replace", spy)``): this process's module,

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from common import load, under_test
-from common.phases import isolated
+from common.phases import isolated, lives_apart
 from common.backend import to_numpy
 
 
@@ -44,11 +44,8 @@ def host(x) -> np.ndarray:
     (in isolated grading, made where the array lives)."""
     from common import fakecupy
 
-    if isolated():
-        from grader.proxy import Proxy
-
-        if isinstance(x, Proxy):
-            return under_test("common.tiny_lm").host(x)
+    if lives_apart(x):
+        return under_test("common.tiny_lm").host(x)
 
     if isinstance(x, fakecupy.ndarray):
         return x._a.copy()

@@ -65,7 +65,8 @@ def landlock_abi() -> int:
 def confine(writable: list[str]) -> bool:
     """From here on, let this process and its children write, create, rename or remove files only
     beneath the folders ``writable`` (Linux Landlock; reading stays open): the installed course, the
-    grader's reports and the user's files are out of reach. False where the kernel has no Landlock."""
+    grader's reports and the user's files are out of reach. False, and nothing restricted, where the
+    kernel has no Landlock or a folder cannot be allowed."""
     abi = landlock_abi()
     if abi < 1:
         return False
@@ -76,15 +77,16 @@ def confine(writable: list[str]) -> bool:
     if ruleset < 0:
         return False
     try:
-        for folder in writable:
+        for folder in writable:   # every folder or none: a rule missing would forbid writing there too
             try:
                 fd = os.open(folder, os.O_PATH | os.O_CLOEXEC)
             except OSError:
-                continue
+                return False
             try:
                 rule = ctypes.create_string_buffer(struct.pack("<Qi", rights, fd))
-                libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH), rule,
-                             ctypes.c_uint32(0))
+                if libc.syscall(SYS_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(RULE_PATH_BENEATH), rule,
+                                ctypes.c_uint32(0)) != 0:
+                    return False
             finally:
                 os.close(fd)
         if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from conftest import grade
+from conftest import ROOT, grade
 
 MODULE = '''
 def double(x):
@@ -613,6 +613,21 @@ def test_isolated_code_writes_files_only_in_the_temporary_folder(course, tmp_pat
     grade(1, "--impl", str(submission), "--task", "double", env=env, cwd=course)
     assert outside.read_text() == "rewritten by the code under test", "graded in one process the write succeeds: " \
                                                                       "this test shows nothing"
+
+
+def test_confinement_is_all_or_nothing(tmp_path):
+    """A folder that cannot be allowed (here, one that does not exist) leaves the process unconfined,
+    rather than confined without it: a missing rule would forbid writing where the checks write."""
+    from grader.host import landlock_abi
+
+    if landlock_abi() < 1:
+        pytest.skip("this kernel has no Landlock")
+    (tmp_path / "allowed").mkdir()
+    code = ("from grader.host import confine; "
+            f"ok = confine([{str(tmp_path / 'missing')!r}, {str(tmp_path / 'allowed')!r}]); "
+            f"open({str(tmp_path / 'outside.txt')!r}, 'w').write('x'); print(ok)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.stdout.strip() == "False" and (tmp_path / "outside.txt").exists(), proc.stdout + proc.stderr
 
 
 HIDDEN_TESTS = '''

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from common import backend, cudasim, load
+from common import backend, cudasim, load, under_test
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +57,12 @@ def qkv(B, H, Hkv, T, D, seed=0):
     g = np.random.default_rng(seed)
     return (g.standard_normal((B, H, T, D)), g.standard_normal((B, Hkv, T, D)), g.standard_normal((B, Hkv, T, D)),
             g.standard_normal((B, H, T, D)))
+
+
+def device_xp():
+    """The array module of "cuda" where the code under test runs (CuPy, or the CPU stand-in while
+    faked): arrays made with it are that code's own, also in isolated grading."""
+    return under_test("common.backend").gpu_module()
 
 
 def device_or_simulator(what: str):

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import backend, load, under_test
+from common import backend, load
 from common.checks import assert_close, calling, require
 from common.torch_gpt import t_gpt
 from grader import task
@@ -36,7 +36,7 @@ def test_fused_ops(kit):
     run, where = kit.device_or_simulator("the fused operations")
     g = np.random.default_rng(12)
     with run:
-        xp = under_test("common.backend").gpu_module()
+        xp = kit.device_xp()
 
         def leaf(a):
             return Tensor(xp.asarray(a.astype(np.float32)), requires_grad=True)
@@ -119,7 +119,7 @@ def test_fused_gpt(kit):
     run, where = kit.device_or_simulator("the fused GPT")
     g = np.random.default_rng(13)
     with run:
-        xp = under_test("common.backend").gpu_module()
+        xp = kit.device_xp()
         for label, kw in CONFIGS.items():
             cfg = M.GPTConfig(vocab_size=23, block_size=8, n_layer=2, n_head=2, n_embd=16, **kw)
             x, y = g.integers(0, 23, (2, 8)), g.integers(0, 23, (2, 8))

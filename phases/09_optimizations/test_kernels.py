@@ -52,7 +52,7 @@ def test_gpu_matmul(kit):
     where = "GPU" if on_gpu else "CPU simulator"
     g = np.random.default_rng(5)
     with run:
-        xp = under_test("common.backend").gpu_module()
+        xp = kit.device_xp()
         for kernel in ("tiled", "register"):
             for M, N, Kd in shapes:
                 A = g.standard_normal((M, Kd)).astype(np.float32)
@@ -116,7 +116,7 @@ def test_gpu_flash_forward(kit):
         raise NotImplementedError("flash_attention.cu: flash_forward is not written yet (it still holds the stub line)")
     run, where = kit.device_or_simulator("the flash kernels")
     with run:
-        xp = under_test("common.backend").gpu_module()
+        xp = kit.device_xp()
         for B, H, Hkv, T, D, causal in [(1, 2, 1, 40, 8, True)] + ATTENTION:   # the large scores first
             big = (T, D) == (40, 8)
             (q, k, v, _), (out, lse, *_) = attention_case(kit, B, H, Hkv, T, D, causal, big)
@@ -155,7 +155,7 @@ def test_gpu_flash_backward(kit):
                                   "line)")
     run, where = kit.device_or_simulator("the flash kernels")
     with run:
-        xp = under_test("common.backend").gpu_module()
+        xp = kit.device_xp()
         for B, H, Hkv, T, D, causal in ATTENTION:
             (q, k, v, dout), (out, lse, dq, dk, dv) = attention_case(kit, B, H, Hkv, T, D, causal)
             what = (f"flash_backward kernel on the {where}, q ({B}, {H}, {T}, {D}), k and v ({B}, {Hkv}, {T}, "
@@ -201,7 +201,7 @@ def test_gpu_cross_entropy(kit):
     cases = [(3, 1, "a vocabulary of one"), (5, 50, "rows shorter than the block"), (4, 129, "one column more than "
              "the block's 128 threads"), (6, 1000, "rows of many columns per thread")]
     with run:
-        xp = under_test("common.backend").gpu_module()
+        xp = kit.device_xp()
         for N, V, why in cases + [(2, 3, "logits of 1e4")]:
             z = (g.standard_normal((N, V)) * 3).astype(np.float32)
             if why == "logits of 1e4":
@@ -282,7 +282,7 @@ def test_gpu_layernorm(kit):
     _rows_written(K, "block_sum", "layernorm_forward", "layernorm_backward")
     run, where = kit.device_or_simulator("the fused kernels")
     with run:
-        xp = under_test("common.backend").gpu_module()
+        xp = kit.device_xp()
         for N, C, bias, constant in ((1, 1, True, False), (6, 37, True, True), (4, 300, False, False),
                                      (3, 128, True, False)):
             _norm_check(kit, K, "layernorm", bias, N, C, constant, where, xp)
@@ -295,6 +295,6 @@ def test_gpu_rmsnorm(kit):
     _rows_written(K, "block_sum", "rmsnorm_forward", "rmsnorm_backward")
     run, where = kit.device_or_simulator("the fused kernels")
     with run:
-        xp = under_test("common.backend").gpu_module()
+        xp = kit.device_xp()
         for N, C, constant in ((1, 1, False), (6, 37, True), (4, 300, False), (3, 128, False)):
             _norm_check(kit, K, "rmsnorm", False, N, C, constant, where, xp)
