@@ -184,34 +184,32 @@ class Elementwise:
         """GELU, tanh approximation (GPT-2's): ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
         a = self
         ### BEGIN SOLUTION
-        # The same formulas as below, computed in place: each step reuses one buffer instead of
-        # allocating a temporary (GELU runs on the widest activations of a GPT).
+        # The same formula computed in place: each step reuses one buffer instead of allocating
+        # a temporary (GELU runs on the widest activations of a GPT).
         xp = a.xp
         x = a.data
         c, k = math.sqrt(2.0 / math.pi), 0.044715
-        t = x * x                                  # t = tanh(c (x + k x³)) = tanh(c x (1 + k x²))
-        t *= k
-        t += 1
-        t *= x
-        t *= c
-        xp.tanh(t, out=t)
-        out = t + 1                                # out = 0.5 x (1 + t)
-        out *= x
-        out *= 0.5
+        h = x * x                                  # h = 0.5 (1 + tanh(c x (1 + k x²)))
+        h *= k
+        h += 1
+        h *= x
+        h *= c
+        xp.tanh(h, out=h)
+        h += 1
+        h *= 0.5
+        out = x * h
 
         def backward(g):
-            # d out / dx = 0.5 (1 + t) + 0.5 x (1 - t²) · c (1 + 3 k x²)
+            # d out / dx = h + x · 0.5 (1 - t²) · c (1 + 3 k x²), with t = 2h - 1, so that
+            # 0.5 (1 - t²) = 2 h (1 - h): d = h + x · h (1 - h) · 2c (1 + 3 k x²)
             d = x * x
-            d *= 3 * k
-            d += 1
-            d *= 0.5 * c
-            d *= x                                 # 0.5 x · dt, with dt = c (1 + 3 k x²)
-            s = t * t
-            xp.subtract(1, s, out=s)
-            d *= s                                 # 0.5 x (1 - t²) dt
-            xp.multiply(t, 0.5, out=s)
-            s += 0.5
-            d += s                                 # + 0.5 (1 + t)
+            d *= 6 * c * k
+            d += 2 * c
+            d *= x
+            hh = h * h
+            xp.subtract(h, hh, out=hh)
+            d *= hh
+            d += h
             d *= g
             return (d,)
 

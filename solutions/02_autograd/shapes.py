@@ -76,11 +76,17 @@ class Shapes:
         fancy = any(hasattr(i, "dtype") and i.dtype != bool for i in (index if isinstance(index, tuple) else (index,)))
 
         def backward(g):
-            full = xp.zeros_like(a.data)
-            if fancy:
-                xp.add.at(full, index, g)
-            else:  # slices and single ints select each element at most once
+            full = xp.zeros(a.shape, dtype=a.dtype)
+            if not fancy:  # slices and single ints select each element at most once
                 full[index] = g
+            elif xp is np and not isinstance(index, tuple) and a.ndim > 1:
+                # Whole rows picked by one integer array (an embedding lookup): the same sums, in
+                # the same order, through NumPy's faster 1-D add.at on flat positions.
+                width = a.size // a.shape[0]
+                flat = (index.reshape(-1, 1) % a.shape[0] * width + np.arange(width)).reshape(-1)
+                np.add.at(full.reshape(-1), flat, g.reshape(-1))
+            else:
+                xp.add.at(full, index, g)
             return (full,)
 
         return a._make(a.data[index], (a,), backward, "getitem")

@@ -28,8 +28,7 @@ MUTANTS = [
      "old": "lambda g: (g * (a.data > 0),)", "new": "lambda g: (g * (a.data >= 0),)",
      "says": ["at exactly 0", "x > 0"]},
     {"name": "p02_gelu_grad_drops_x_term", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
-     "old": "            d *= x                                 # 0.5 x · dt, with dt = c (1 + 3 k x²)\n",
-     "new": "",
+     "old": "            d *= x\n            hh = h * h\n", "new": "            hh = h * h\n",
      "says": ["gelu"]},
     {"name": "p02_max_ties_full_gradient", "phase": 2, "module": "reductions.py", "task": "max",
      "old": "share = _expand(g, axis, keepdims, a.ndim) / mask.sum(axis=axis, keepdims=True)",
@@ -39,7 +38,7 @@ MUTANTS = [
      "old": "n = math.prod(a.shape[i] for i in _axes(axis, a.ndim))", "new": "n = a.size",
      "says": ["mean"]},
     {"name": "p02_getitem_set_not_add", "phase": 2, "module": "shapes.py", "task": "indexing",
-     "old": "            if fancy:\n                xp.add.at(full, index, g)", "new": "            if False:\n                xp.add.at(full, index, g)",
+     "old": "            if not fancy:  # slices", "new": "            if True:  # slices",
      "says": ["add.at"]},
     # stability and state
     {"name": "p02_sigmoid_overflows", "phase": 2, "module": "elementwise.py", "task": "tanh_relu_sigmoid_gelu",
@@ -83,6 +82,9 @@ MUTANTS = [
 ]
 
 ALTERNATIVES = [
+    {"name": "p02_alt_getitem_add_at_only", "phase": 2, "module": "shapes.py", "task": "indexing",
+     "old": "            elif xp is np and not isinstance(index, tuple) and a.ndim > 1:",
+     "new": "            elif False:"},
     # another topological order: recursive DFS post-order (the graders' deep chain needs the stack, so grade the order)
     {"name": "p02_alt_topo_kahn", "phase": 2, "module": "tensor.py", "task": "backward_order",
      "old": ("        order, seen, todo = [], set(), [(self, False)]\n        while todo:\n"

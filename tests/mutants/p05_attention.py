@@ -4,6 +4,19 @@ MHA_ATTEND = ("        w = attention_weights(q, k, mask)                 # (B, H
               "        self.weights = w.data\n"
               "        y = merge_heads(self.attn_drop(w) @ v)            # (B, T, C)\n")
 
+# The reference computes the attention weights as one node; a learner writes them with Tensor
+# ops. Bugs in that version go in front of the reference's first line, and return first.
+WEIGHTS_START = "    xp, scale = q.xp, 1.0 / math.sqrt(q.shape[-1])\n"
+WEIGHTS_BODY = ("    scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))\n"
+                "    if mask is not None:\n        scores = scores + mask\n    return scores.softmax(axis=-1)\n")
+
+
+def weights(old: str = "", new: str = "") -> dict:
+    """An edit that puts the straightforward attention_weights, ``old`` replaced by ``new``, first."""
+    assert old in WEIGHTS_BODY
+    return {"old": WEIGHTS_START, "new": WEIGHTS_BODY.replace(old, new) + WEIGHTS_START}
+
+
 MUTANTS = [
     # causal_mask: the diagonal, the alignment when T_q < T_k
     {"name": "p05_mask_hides_diagonal", "phase": 5, "module": "attention.py", "task": "causal_mask",
@@ -20,22 +33,29 @@ MUTANTS = [
      "says": ["padding *queries*"]},
     # attention_weights: the scale, the axis, the place of the mask
     {"name": "p05_scale_by_d", "phase": 5, "module": "attention.py", "task": "attention_weights",
-     "old": "* (1.0 / math.sqrt(q.shape[-1]))", "new": "* (1.0 / q.shape[-1])",
+     **weights("* (1.0 / math.sqrt(q.shape[-1]))", "* (1.0 / q.shape[-1])"),
      "says": ["divided by d_k"]},
     {"name": "p05_no_scale", "phase": 5, "module": "attention.py", "task": "attention_weights",
-     "old": "* (1.0 / math.sqrt(q.shape[-1]))", "new": "* 1.0",
+     **weights("* (1.0 / math.sqrt(q.shape[-1]))", "* 1.0"),
      "says": ["without the 1/√d_k scale"]},
     {"name": "p05_softmax_over_queries", "phase": 5, "module": "attention.py", "task": "attention_weights",
-     "old": "return scores.softmax(axis=-1)", "new": "return scores.softmax(axis=-2)",
+     **weights("return scores.softmax(axis=-1)", "return scores.softmax(axis=-2)"),
      "says": ["softmax over the queries"]},
     {"name": "p05_mask_after_softmax", "phase": 5, "module": "attention.py", "task": "attention_weights",
-     "old": "    if mask is not None:\n        scores = scores + mask\n    return scores.softmax(axis=-1)\n",
-     "new": "    w = scores.softmax(axis=-1)\n    return w if mask is None else w + mask\n",
+     **weights("    if mask is not None:\n        scores = scores + mask\n    return scores.softmax(axis=-1)\n",
+               "    w = scores.softmax(axis=-1)\n    return w if mask is None else w + mask\n"),
      "says": ["mask added after the softmax"]},
     {"name": "p05_mask_zeroes_after_softmax", "phase": 5, "module": "attention.py", "task": "attention_weights",
-     "old": "    if mask is not None:\n        scores = scores + mask\n    return scores.softmax(axis=-1)\n",
-     "new": "    w = scores.softmax(axis=-1)\n    return w if mask is None else w * np.isfinite(mask)\n",
+     **weights("    if mask is not None:\n        scores = scores + mask\n    return scores.softmax(axis=-1)\n",
+               "    w = scores.softmax(axis=-1)\n    return w if mask is None else w * np.isfinite(mask)\n"),
      "says": ["zeroed", "renormalises"]},
+    # the one-node version: a softmax backward without the row sum, a gradient not scaled
+    {"name": "p05_weights_node_softmax_grad_no_sum", "phase": 5, "module": "attention.py", "task": "attention_weights",
+     "old": "        ds -= s * ds.sum(axis=-1, keepdims=True)\n", "new": "",
+     "says": ["gradient"]},
+    {"name": "p05_weights_node_grad_unscaled", "phase": 5, "module": "attention.py", "task": "attention_weights",
+     "old": "        ds *= scale\n", "new": "",
+     "says": ["gradient"]},
     # heads: the reshapes and the key/value repetition
     {"name": "p05_split_bare_reshape", "phase": 5, "module": "attention.py", "task": "split_merge_heads",
      "old": "return x.reshape(B, T, n_head, C // n_head).transpose(1, 2)", "new": "return x.reshape(B, n_head, T, C // n_head)",
@@ -95,8 +115,10 @@ ALTERNATIVES = [
      "old": "    B, K, T, D = x.shape\n    return _tensor.stack([x] * n_rep, axis=2).reshape(B, K * n_rep, T, D)\n",
      "new": "    return x[:, np.repeat(np.arange(x.shape[1]), n_rep)]\n"},
     {"name": "p05_alt_weights_scale_q", "phase": 5, "module": "attention.py", "task": "attention_weights",
-     "old": "    scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))\n",
-     "new": "    scores = (q * (q.shape[-1] ** -0.5)) @ k.transpose(-2, -1)     # scale q first\n"},
+     **weights("    scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.shape[-1]))\n",
+               "    scores = (q * (q.shape[-1] ** -0.5)) @ k.transpose(-2, -1)     # scale q first\n")},
+    {"name": "p05_alt_weights_composite", "phase": 5, "module": "attention.py", "task": "attention_weights",
+     **weights()},
     {"name": "p05_alt_rope_after_repeat", "phase": 5, "module": "attention.py", "task": "multi_head_attention",
      "old": "        if self.rope_base is not None:\n            cos, sin = rope_angles(T, self.head_dim, self.rope_base)\n            q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)\n        rep = self.n_head // self.n_kv_head\n        k, v = repeat_kv(k, rep), repeat_kv(v, rep)\n",
      "new": "        rep = self.n_head // self.n_kv_head\n        k, v = repeat_kv(k, rep), repeat_kv(v, rep)\n        if self.rope_base is not None:\n            cos, sin = rope_angles(T, self.head_dim, self.rope_base)\n            q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)\n"},

@@ -1,37 +1,57 @@
-"""Learner bugs in phase 05's layers.py, each caught and named by phases/05_transformer/test_layers.py."""
+"""Learner bugs in phase 05's layers.py, each caught and named by phases/05_transformer/test_layers.py.
 
+The reference writes LayerNorm, RMSNorm and SwiGLU's gate as single nodes with their own
+backward; a learner writes them with Tensor ops. A bug in that straightforward version is
+planted just before the reference's first line, so it returns first (``before``).
+"""
+
+LN_START = "        xp, w, b = x.xp, self.weight, self.bias\n"
 LN_BODY = ("        mu = x.mean(axis=-1, keepdims=True)\n        xc = x - mu\n"
            "        var = (xc * xc).mean(axis=-1, keepdims=True)\n"
-           "        y = xc / (var + self.eps).sqrt() * self.weight\n")
+           "        y = xc / (var + self.eps).sqrt() * self.weight\n"
+           "        return y if self.bias is None else y + self.bias\n")
+RMS_START = "        w = self.weight\n        rstd = "
+RMS_BODY = ("        ms = (x * x).mean(axis=-1, keepdims=True)\n"
+            "        return x / (ms + self.eps).sqrt() * self.weight\n")
+SWIGLU_START = "        a, u = self.w1(x), self.w3(x)\n"
+SWIGLU_BODY = "        gate = self.w1(x)\n        return self.drop(self.w2(gate * gate.sigmoid() * self.w3(x)))\n"
 BLOCK = "        x = x + self.attn(self.ln1(x), is_pad)\n        return x + self.mlp(self.ln2(x))\n"
+
+
+def before(start: str, body: str, old: str = "", new: str = "") -> dict:
+    """An edit that puts ``body`` (with ``old`` replaced by ``new``) in front of the reference's ``start``."""
+    assert old in body
+    return {"old": start, "new": body.replace(old, new) + start}
+
 
 MUTANTS = [
     # LayerNorm: the variance and eps
     {"name": "p05_ln_unbiased_variance", "phase": 5, "module": "layers.py", "task": "layer_norm",
-     "old": "var = (xc * xc).mean(axis=-1, keepdims=True)",
-     "new": "var = (xc * xc).sum(axis=-1, keepdims=True) / (x.shape[-1] - 1)",
+     **before(LN_START, LN_BODY, "var = (xc * xc).mean(axis=-1, keepdims=True)",
+              "var = (xc * xc).sum(axis=-1, keepdims=True) / (x.shape[-1] - 1)"),
      "says": ["unbiased variance"]},
     {"name": "p05_ln_eps_outside_sqrt", "phase": 5, "module": "layers.py", "task": "layer_norm",
-     "old": "y = xc / (var + self.eps).sqrt() * self.weight", "new": "y = xc / (var.sqrt() + self.eps) * self.weight",
+     **before(LN_START, LN_BODY, "y = xc / (var + self.eps).sqrt() * self.weight",
+              "y = xc / (var.sqrt() + self.eps) * self.weight"),
      "says": ["eps outside the square root"]},
     {"name": "p05_ln_not_centred", "phase": 5, "module": "layers.py", "task": "layer_norm",
-     "old": "y = xc / (var + self.eps).sqrt() * self.weight",
-     "new": "y = x / ((x * x).mean(axis=-1, keepdims=True) + self.eps).sqrt() * self.weight",
+     **before(LN_START, LN_BODY, "y = xc / (var + self.eps).sqrt() * self.weight",
+              "y = x / ((x * x).mean(axis=-1, keepdims=True) + self.eps).sqrt() * self.weight"),
      "says": ["not centred"]},
     # RMSNorm: the axis and eps
     {"name": "p05_rms_axis_0", "phase": 5, "module": "layers.py", "task": "rms_norm",
-     "old": "ms = (x * x).mean(axis=-1, keepdims=True)", "new": "ms = (x * x).mean(axis=0, keepdims=True)",
+     **before(RMS_START, RMS_BODY, "mean(axis=-1", "mean(axis=0"),
      "says": ["axis 0"]},
     {"name": "p05_rms_eps_outside_sqrt", "phase": 5, "module": "layers.py", "task": "rms_norm",
-     "old": "return x / (ms + self.eps).sqrt() * self.weight", "new": "return x / (ms.sqrt() + self.eps) * self.weight",
+     **before(RMS_START, RMS_BODY, "(ms + self.eps).sqrt()", "(ms.sqrt() + self.eps)"),
      "says": ["eps outside the square root"]},
     # the MLPs
     {"name": "p05_ffn_relu", "phase": 5, "module": "layers.py", "task": "feed_forward",
      "old": "self.proj(self.fc(x).gelu())", "new": "self.proj(self.fc(x).relu())",
      "says": ["ReLU instead of GELU"]},
     {"name": "p05_swiglu_gate_on_w3", "phase": 5, "module": "layers.py", "task": "swiglu",
-     "old": "        gate = self.w1(x)\n        return self.drop(self.w2(gate * gate.sigmoid() * self.w3(x)))\n",
-     "new": "        gate = self.w3(x)\n        return self.drop(self.w2(gate * gate.sigmoid() * self.w1(x)))\n",
+     **before(SWIGLU_START, SWIGLU_BODY, SWIGLU_BODY,
+              "        gate = self.w3(x)\n        return self.drop(self.w2(gate * gate.sigmoid() * self.w1(x)))\n"),
      "says": ["gate on w3"]},
     {"name": "p05_ffn_dropout_inside", "phase": 5, "module": "layers.py", "task": "dropout",
      "old": "return self.drop(self.proj(self.fc(x).gelu()))", "new": "return self.proj(self.drop(self.fc(x).gelu()))",
@@ -52,10 +72,22 @@ MUTANTS = [
     {"name": "p05_block_drops_is_pad", "phase": 5, "module": "layers.py", "task": "block",
      "old": "x = x + self.attn(self.ln1(x), is_pad)", "new": "x = x + self.attn(self.ln1(x))",
      "says": ["ignores is_pad"]},
+    # the one-node versions: a backward that forgets what the row statistics or the gate contribute
+    {"name": "p05_ln_node_stats_constant", "phase": 5, "module": "layers.py", "task": "layer_norm",
+     "old": "                gx = gh - gh.mean(axis=-1, keepdims=True)\n                gh *= xhat\n"
+            "                gx -= xhat * gh.mean(axis=-1, keepdims=True)\n",
+     "new": "                gx = gh.copy()\n",
+     "says": ["gradient", "depend on x too"]},
+    {"name": "p05_rms_node_grad_without_weight", "phase": 5, "module": "layers.py", "task": "rms_norm",
+     "old": "                gh = g * w.data\n                gx = gh - xhat", "new": "                gh = g\n                gx = gh - xhat",
+     "says": ["gradient"]},
+    {"name": "p05_swiglu_node_grad_of_sigmoid", "phase": 5, "module": "layers.py", "task": "swiglu",
+     "old": "                ga = 1 - s\n                ga *= a.data\n                ga += 1\n                ga *= s\n",
+     "new": "                ga = s.copy()\n",
+     "says": ["gradient"]},
     # boundaries, aliasing, laziness and types a first version gets wrong
     {"name": "p05_swiglu_no_silu", "phase": 5, "module": "layers.py", "task": "swiglu",
-     "old": "gate * gate.sigmoid() * self.w3(x)",
-     "new": "gate.sigmoid() * self.w3(x)",
+     **before(SWIGLU_START, SWIGLU_BODY, "gate * gate.sigmoid()", "gate.sigmoid()"),
      "says": ["z * sigmoid(z)"]},
     {"name": "p05_block_parallel", "phase": 5, "module": "layers.py", "task": "block",
      "old": "        x = x + self.attn(self.ln1(x), is_pad)\n        return x + self.mlp(self.ln2(x))",
@@ -65,17 +97,20 @@ MUTANTS = [
 
 # Correct code written another way: each must keep full marks.
 ALTERNATIVES = [
+    # the straightforward versions the handout asks for
+    {"name": "p05_alt_ln_composite", "phase": 5, "module": "layers.py", "task": "layer_norm",
+     **before(LN_START, LN_BODY)},
+    {"name": "p05_alt_rms_composite", "phase": 5, "module": "layers.py", "task": "rms_norm",
+     **before(RMS_START, RMS_BODY)},
+    {"name": "p05_alt_swiglu_composite", "phase": 5, "module": "layers.py", "task": "swiglu",
+     **before(SWIGLU_START, SWIGLU_BODY)},
     {"name": "p05_alt_ln_second_moment_float64", "phase": 5, "module": "layers.py", "task": "layer_norm",
-     "old": LN_BODY,
      # E[x²] - E[x]², which cancels badly in float32 but is exact enough in float64 (the grader's inputs)
-     "new": ("        mu = x.mean(axis=-1, keepdims=True)\n"
-             "        var = (x * x).mean(axis=-1, keepdims=True) - mu * mu\n"
-             "        y = (x - mu) / (var + self.eps).sqrt() * self.weight\n"),
-     },
+     **before(LN_START, LN_BODY, "        xc = x - mu\n        var = (xc * xc).mean(axis=-1, keepdims=True)\n"
+              "        y = xc /",
+              "        var = (x * x).mean(axis=-1, keepdims=True) - mu * mu\n        y = (x - mu) /")},
     {"name": "p05_alt_rms_rsqrt_power", "phase": 5, "module": "layers.py", "task": "rms_norm",
-     "old": "        return x / (ms + self.eps).sqrt() * self.weight\n",
-     "new": "        return x * (ms + self.eps) ** -0.5 * self.weight\n"},
+     **before(RMS_START, RMS_BODY, "x / (ms + self.eps).sqrt()", "x * (ms + self.eps) ** -0.5")},
     {"name": "p05_alt_ln_pow", "phase": 5, "module": "layers.py", "task": "layer_norm",
-     "old": "        var = (xc * xc).mean(axis=-1, keepdims=True)\n",
-     "new": "        var = (xc ** 2).mean(axis=-1, keepdims=True)\n"},
+     **before(LN_START, LN_BODY, "(xc * xc)", "(xc ** 2)")},
 ]
