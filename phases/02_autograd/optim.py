@@ -8,6 +8,8 @@ dtype and array module: a float32 weight stays float32, on the CPU or on the GPU
 
 from __future__ import annotations
 
+import math
+
 from common.backend import array_module
 
 from .tensor import Tensor

@@ -8,6 +8,8 @@ dtype and array module: a float32 weight stays float32, on the CPU or on the GPU
 
 from __future__ import annotations
 
+import math
+
 from common.backend import array_module
 
 from .tensor import Tensor
@@ -123,10 +125,10 @@ class Adam(Optimizer):
             work *= 1 - beta2
             v *= beta2
             v += work                                   # v = beta2 v + (1 - beta2) g²
-            denom = xp.divide(v, bias2, out=work)
-            xp.sqrt(denom, out=denom)
-            denom += self.eps                           # sqrt(v_hat) + eps
+            # sqrt(v_hat) + eps = (sqrt(v) + eps sqrt(bias2)) / sqrt(bias2): one pass fewer
+            denom = xp.sqrt(v, out=work)
+            denom += self.eps * math.sqrt(bias2)
             update = xp.divide(m, denom, out=work)
-            update *= self.lr / bias1                   # lr m_hat / (sqrt(v_hat) + eps)
+            update *= self.lr * math.sqrt(bias2) / bias1     # lr m_hat / (sqrt(v_hat) + eps)
             p.data -= update
         ### END SOLUTION

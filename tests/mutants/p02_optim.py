@@ -13,14 +13,13 @@ MUTANTS = [
      "says": ["momentum"]},
     # Adam's epsilon and bias correction
     {"name": "p02_adam_eps_inside_sqrt", "phase": 2, "module": "optim.py", "task": "optim_adam",
-     "old": "            denom = xp.divide(v, bias2, out=work)\n            xp.sqrt(denom, out=denom)\n",
-     "new": "            denom = xp.divide(v, bias2, out=work)\n            denom += self.eps\n            xp.sqrt(denom, out=denom)\n            denom -= self.eps\n",
+     "old": "            denom = xp.sqrt(v, out=work)\n            denom += self.eps * math.sqrt(bias2)\n",
+     "new": "            denom = xp.divide(v, bias2, out=work)\n            denom += self.eps\n            xp.sqrt(denom, out=denom)\n"
+            "            denom *= math.sqrt(bias2)\n",
      "says": ["eps is inside the square root"]},
     {"name": "p02_adam_eps_before_correction", "phase": 2, "module": "optim.py", "task": "optim_adam",
-     "old": ("            denom = xp.divide(v, bias2, out=work)\n            xp.sqrt(denom, out=denom)\n"
-             "            denom += self.eps                           # sqrt(v_hat) + eps\n"),
-     "new": ("            denom = xp.sqrt(v, out=work)\n            denom += self.eps\n"
-             "            denom /= bias2 ** 0.5\n"),
+     "old": "            denom += self.eps * math.sqrt(bias2)\n",
+     "new": "            denom += self.eps\n",
      "says": ["eps", "before the bias correction"]},
     {"name": "p02_adam_no_bias_correction", "phase": 2, "module": "optim.py", "task": "optim_adam",
      "old": "        bias1, bias2 = 1 - beta1**self.t, 1 - beta2**self.t", "new": "        bias1, bias2 = 1.0, 1.0",
@@ -56,10 +55,11 @@ ALTERNATIVES = [
              "            m += work                                   # m = beta1 m + (1 - beta1) g\n"
              "            xp.multiply(g, g, out=work)\n            work *= 1 - beta2\n            v *= beta2\n"
              "            v += work                                   # v = beta2 v + (1 - beta2) g²\n"
-             "            denom = xp.divide(v, bias2, out=work)\n            xp.sqrt(denom, out=denom)\n"
-             "            denom += self.eps                           # sqrt(v_hat) + eps\n"
+             "            # sqrt(v_hat) + eps = (sqrt(v) + eps sqrt(bias2)) / sqrt(bias2): one pass fewer\n"
+             "            denom = xp.sqrt(v, out=work)\n"
+             "            denom += self.eps * math.sqrt(bias2)\n"
              "            update = xp.divide(m, denom, out=work)\n"
-             "            update *= self.lr / bias1                   # lr m_hat / (sqrt(v_hat) + eps)\n"
+             "            update *= self.lr * math.sqrt(bias2) / bias1     # lr m_hat / (sqrt(v_hat) + eps)\n"
              "            p.data -= update\n"),
      "new": ("            m = self.state[i][\"m\"] = beta1 * m + (1 - beta1) * g\n"
              "            v = self.state[i][\"v\"] = beta2 * v + (1 - beta2) * g * g\n"

@@ -74,8 +74,8 @@ MUTANTS = [
      "says": ["ignores is_pad"]},
     # the one-node versions: a backward that forgets what the row statistics or the gate contribute
     {"name": "p05_ln_node_stats_constant", "phase": 5, "module": "layers.py", "task": "layer_norm",
-     "old": "                gx = gh - gh.mean(axis=-1, keepdims=True)\n                gh *= xhat\n"
-            "                gx -= xhat * gh.mean(axis=-1, keepdims=True)\n",
+     "old": "                gx = gh - (gh @ avg)[..., None]\n                gh *= xhat\n"
+            "                gx -= xhat * (gh @ avg)[..., None]\n",
      "new": "                gx = gh.copy()\n",
      "says": ["gradient", "depend on x too"]},
     {"name": "p05_rms_node_grad_without_weight", "phase": 5, "module": "layers.py", "task": "rms_norm",
