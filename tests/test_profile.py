@@ -31,7 +31,7 @@ def test_every_operation_is_charged_and_nothing_twice(reference):
         loss.backward()
     assert Tensor.__dict__["_make"] is plain, "the wrapper must be taken off after the block"
     ops = {op for op, _, _ in prof.table()}
-    assert {"gelu", "softmax", "cross_entropy"} <= ops and ("linear" in ops or "@" in ops), ops
+    assert {"gelu", "attention_weights", "cross_entropy"} <= ops and ("linear" in ops or "@" in ops), ops
     assert all(f >= 0 and b >= 0 for _, f, b in prof.table())
     assert prof.backward["gelu"] > 0 and prof.calls["gelu"] == 2          # one per layer
     assert 0 < prof.accounted() <= prof.wall * 1.01, (prof.accounted(), prof.wall)

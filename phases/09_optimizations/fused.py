@@ -1,8 +1,8 @@
 """Fused cross-entropy and norms, forward and backward, as NumPy twins of one-block-per-row kernels.
 
 Unfused, phase 02's cross-entropy over a vocabulary of V writes ``softmax`` ``(N, V)`` and reads
-it back for the loss and again for the gradient; a LayerNorm of phase 05 is a dozen graph nodes,
-each a kernel reading and writing a ``(N, C)`` array. A fused kernel gives each row to one block
+it back for the loss and again for the gradient; a LayerNorm of phase 05 is a dozen array operations
+(graph nodes, or the steps of one node), each a kernel reading and writing a ``(N, C)`` array. A fused kernel gives each row to one block
 of threads and keeps everything else in registers:
 
 - **cross-entropy**: pass 1 runs over the row's logits in chunks with a running maximum ``m``

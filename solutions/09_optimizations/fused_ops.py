@@ -3,10 +3,10 @@
 Each kernel pair becomes one node of phase 02's graph: forward launches the forward kernel on the
 parents' device arrays and keeps what backward needs (attention's ``out`` and ``lse``, a norm's
 row statistics, the cross-entropy's gradient, already computed in forward); backward launches
-the backward kernel with the incoming gradient. Where phase 05's attention was a dozen nodes
+the backward kernel with the incoming gradient. Where phase 05's attention was a dozen kernels
 and a ``(B, H, T, T)`` array, a fused one is one node and ``(B, H, T)`` numbers::
 
-    phase 05:  q ─▶ q kᵀ ─▶ · scale ─▶ + mask ─▶ softmax ─▶ @ v ─▶     (every arrow an array kept)
+    phase 05:  q ─▶ q kᵀ ─▶ · scale ─▶ + mask ─▶ softmax ─▶ @ v ─▶     (every arrow a kernel)
     fused:     q, k, v ─▶ flash_attention ─▶ out                       (out and lse kept)
 
 :func:`fuse` switches a GPT to the fused operations in place; :func:`fused_loss` switches phase
