@@ -189,14 +189,13 @@ class Elementwise:
         xp = a.xp
         x = a.data
         c, k = math.sqrt(2.0 / math.pi), 0.044715
-        h = x * x                                  # h = 0.5 (1 + tanh(c x (1 + k x²)))
-        h *= k
-        h += 1
+        h = x * x                                  # h = 0.5 (1 + tanh(x (c + c k x²)))
+        h *= c * k
+        h += c
         h *= x
-        h *= c
         xp.tanh(h, out=h)
-        h += 1
         h *= 0.5
+        h += 0.5
         out = x * h
 
         def backward(g):

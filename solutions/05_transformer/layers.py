@@ -61,13 +61,14 @@ class LayerNorm(_nn.Module):
 
         def backward(g):
             ones = xp.ones(g.size // C, dtype=g.dtype)
-            gw = ones @ (g * xhat).reshape(-1, C) if w.requires_grad else None
+            g_xhat = g * xhat
+            gw = ones @ g_xhat.reshape(-1, C) if w.requires_grad else None
             gx = None
-            if x.requires_grad:
-                gh = g * w.data
-                gx = gh - (gh @ avg)[..., None]
-                gh *= xhat
-                gx -= xhat * (gh @ avg)[..., None]
+            if x.requires_grad:                      # mean(ĝ) = g·w / C and mean(ĝ x̂) = (g x̂)·w / C
+                shift = xhat * ((g_xhat @ w.data) / C)[..., None]
+                shift += ((g @ w.data) / C)[..., None]
+                gx = g * w.data
+                gx -= shift
                 gx *= rstd
             if b is None:
                 return gx, gw

@@ -74,9 +74,12 @@ MUTANTS = [
      "says": ["ignores is_pad"]},
     # the one-node versions: a backward that forgets what the row statistics or the gate contribute
     {"name": "p05_ln_node_stats_constant", "phase": 5, "module": "layers.py", "task": "layer_norm",
-     "old": "                gx = gh - (gh @ avg)[..., None]\n                gh *= xhat\n"
-            "                gx -= xhat * (gh @ avg)[..., None]\n",
-     "new": "                gx = gh.copy()\n",
+     "old": "                shift = xhat * ((g_xhat @ w.data) / C)[..., None]\n"
+            "                shift += ((g @ w.data) / C)[..., None]\n",
+     "new": "                shift = 0\n",
+     "says": ["gradient", "depend on x too"]},
+    {"name": "p05_ln_node_forgets_mean_term", "phase": 5, "module": "layers.py", "task": "layer_norm",
+     "old": "                shift += ((g @ w.data) / C)[..., None]\n", "new": "",
      "says": ["gradient", "depend on x too"]},
     {"name": "p05_rms_node_grad_without_weight", "phase": 5, "module": "layers.py", "task": "rms_norm",
      "old": "                gh = g * w.data\n                gx = gh - xhat", "new": "                gh = g\n                gx = gh - xhat",
