@@ -10,7 +10,7 @@ LN_BODY = ("        mu = x.mean(axis=-1, keepdims=True)\n        xc = x - mu\n"
            "        var = (xc * xc).mean(axis=-1, keepdims=True)\n"
            "        y = xc / (var + self.eps).sqrt() * self.weight\n"
            "        return y if self.bias is None else y + self.bias\n")
-RMS_START = "        w = self.weight\n        rstd = "
+RMS_START = "        xp, w = x.xp, self.weight\n"
 RMS_BODY = ("        ms = (x * x).mean(axis=-1, keepdims=True)\n"
             "        return x / (ms + self.eps).sqrt() * self.weight\n")
 SWIGLU_START = "        a, u = self.w1(x), self.w3(x)\n"
@@ -82,7 +82,8 @@ MUTANTS = [
      "old": "                shift += ((g @ w.data) / C)[..., None]\n", "new": "",
      "says": ["gradient", "depend on x too"]},
     {"name": "p05_rms_node_grad_without_weight", "phase": 5, "module": "layers.py", "task": "rms_norm",
-     "old": "                gh = g * w.data\n                gx = gh - xhat", "new": "                gh = g\n                gx = gh - xhat",
+     "old": "                gx = g * w.data\n                gx -= xhat * ((g_xhat @ w.data) / C)",
+     "new": "                gx = g.copy()\n                gx -= xhat * ((g_xhat @ w.data) / C)",
      "says": ["gradient"]},
     {"name": "p05_swiglu_node_grad_of_sigmoid", "phase": 5, "module": "layers.py", "task": "swiglu",
      "old": "                ga = 1 - s\n                ga *= a.data\n                ga += 1\n                ga *= s\n",
