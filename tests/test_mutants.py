@@ -6,7 +6,9 @@ A mutant is a dict in ``tests/mutants/pNN_*.py`` (list ``MUTANTS``)::
     {"name": "adam_l2", "phase": 6, "module": "adamw.py", "task": "adamw_step",
      "old": "exact reference text", "new": "the buggy text", "says": ["words", "the message must hold"]}
 
-``old`` must occur exactly once in ``solutions/NN_name/module``. The copy is graded on the
+``old`` must occur exactly once in ``solutions/NN_name/module``. Where the reference writes a task
+its own way (one node with its own backward), ``tests/mutants/plant.py``'s ``before`` plants the
+learner's straightforward version, with the bug, in front of it. The copy is graded on the
 one task with the reference code of earlier phases; the task must lose points, and its
 failure messages must contain every word of ``says`` (case-insensitive). The selected mutants
 are graded two at a time first (or, under pytest-xdist, each by its worker); then each one's

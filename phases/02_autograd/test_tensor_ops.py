@@ -221,6 +221,11 @@ def test_indexing():
     ids = np.array([[1, 1, 4], [0, 4, 4]])
     check(lambda w: w[Tensor(ids)], lambda w: w[torch.tensor(ids)], [(5, 4)],
           "weight(5, 4)[an int Tensor of shape (2, 3)] (an embedding lookup)", grad_hint=repeat_hint)
+    ids16 = np.array([299, 7, 299, 256], dtype=np.uint16)        # the dtype of phase 03's token files
+    check(lambda w: w[ids16], lambda w: w[torch.tensor(ids16.astype(np.int64))], [(300, 256)],
+          "weight(300, 256)[uint16 ids [299, 7, 299, 256]]",
+          grad_hint=repeat_hint + "; with uint16 ids, any arithmetic on them (id * row width) wraps at 65536: "
+                    "convert them to a wide integer type (np.intp) first")
     rows, cols = np.array([0, 2, 2, 0]), np.array([1, 0, 0, 1])
     check(lambda a: a[rows, cols], lambda a: a[torch.tensor(rows), torch.tensor(cols)], [(3, 2)],
           "Tensor(3, 2)[rows, cols] (pairs repeated)", grad_hint=repeat_hint)

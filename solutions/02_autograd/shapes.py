@@ -82,8 +82,10 @@ class Shapes:
             elif xp is np and not isinstance(index, tuple) and a.ndim > 1:
                 # Whole rows picked by one integer array (an embedding lookup): the same sums, in
                 # the same order, through NumPy's faster 1-D add.at on flat positions.
+                # Positions in intp: ids often come as uint16 (token files), where id * width wraps.
                 width = a.size // a.shape[0]
-                flat = (index.reshape(-1, 1) % a.shape[0] * width + np.arange(width)).reshape(-1)
+                rows = index.reshape(-1, 1).astype(np.intp) % a.shape[0]
+                flat = (rows * width + np.arange(width)).reshape(-1)
                 np.add.at(full.reshape(-1), flat, g.reshape(-1))
             else:
                 xp.add.at(full, index, g)

@@ -1,5 +1,7 @@
 """Learner bugs in phase 05's attention.py, each caught and named by phases/05_transformer/test_attention.py."""
 
+from mutants.plant import before
+
 MHA_ATTEND = ("        w = attention_weights(q, k, mask)                 # (B, H, T, T)\n"
               "        self.weights = w.data\n"
               "        y = merge_heads(self.attn_drop(w) @ v)            # (B, T, C)\n")
@@ -12,9 +14,8 @@ WEIGHTS_BODY = ("    scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(q.sha
 
 
 def weights(old: str = "", new: str = "") -> dict:
-    """An edit that puts the straightforward attention_weights, ``old`` replaced by ``new``, first."""
-    assert old in WEIGHTS_BODY
-    return {"old": WEIGHTS_START, "new": WEIGHTS_BODY.replace(old, new) + WEIGHTS_START}
+    """The straightforward attention_weights, ``old`` replaced by ``new``, planted first."""
+    return before(WEIGHTS_START, WEIGHTS_BODY, old, new)
 
 
 MUTANTS = [

@@ -2,8 +2,10 @@
 
 The reference writes LayerNorm, RMSNorm and SwiGLU's gate as single nodes with their own
 backward; a learner writes them with Tensor ops. A bug in that straightforward version is
-planted just before the reference's first line, so it returns first (``before``).
+planted just before the reference's first line, so it returns first (``plant.before``).
 """
+
+from mutants.plant import before
 
 LN_START = "        xp, w, b = x.xp, self.weight, self.bias\n"
 LN_BODY = ("        mu = x.mean(axis=-1, keepdims=True)\n        xc = x - mu\n"
@@ -16,12 +18,6 @@ RMS_BODY = ("        ms = (x * x).mean(axis=-1, keepdims=True)\n"
 SWIGLU_START = "        a, u = self.w1(x), self.w3(x)\n"
 SWIGLU_BODY = "        gate = self.w1(x)\n        return self.drop(self.w2(gate * gate.sigmoid() * self.w3(x)))\n"
 BLOCK = "        x = x + self.attn(self.ln1(x), is_pad)\n        return x + self.mlp(self.ln2(x))\n"
-
-
-def before(start: str, body: str, old: str = "", new: str = "") -> dict:
-    """An edit that puts ``body`` (with ``old`` replaced by ``new``) in front of the reference's ``start``."""
-    assert old in body
-    return {"old": start, "new": body.replace(old, new) + start}
 
 
 MUTANTS = [
