@@ -124,16 +124,15 @@ def stream_file(tokenizer, path, capacity: int) -> tuple[np.ndarray, int, int]:
 
 
 def traced_step(forward, args: tuple, cross_entropy, targets):
-    """One forward and backward with tracemalloc on: ``logits = forward(*args)``, the mean
+    """One forward and backward, :func:`traced`: ``logits = forward(*args)``, the mean
     ``cross_entropy`` of ``(B*T, V)`` logits against ``targets`` ``(B, T)``, then ``backward()``.
     Returns ``(logits, loss, peak bytes traced)``."""
-    tracemalloc.start()
-    try:
+    def step():
         logits = forward(*args)
         B, T, V = logits.shape
         loss = cross_entropy(logits.reshape(B * T, V), targets.reshape(B * T))
         loss.backward()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+        return logits, loss
+
+    (logits, loss), peak = traced(step)
     return logits, loss, peak
